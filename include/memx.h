@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memx: what the node code (mm_main.c) and the backends share.
+ */
+#ifndef _MEMX_H
+#define _MEMX_H
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/types.h>
+
+/*
+ * A backend moves bytes between a bounce buffer and the memory at @addr,
+ * never across a page boundary.  It returns the bytes moved, 0 at the end
+ * of memory, or a negative errno with nothing moved.
+ */
+struct memx_ops {
+	ssize_t (*read)(u64 addr, void *buf, size_t len, bool io);
+	ssize_t (*write)(u64 addr, const void *buf, size_t len, bool io);
+	/* SEEK_END, SEEK_DATA, SEEK_HOLE: *pos from offset to position */
+	int (*seek)(u64 *pos, int whence);
+};
+
+struct memx_node {
+	struct miscdevice misc;
+	const struct memx_ops *ops;
+	bool io;		/* I/O memory is accessed, not refused */
+};
+
+/* A kernel mapping as the page tables give it. */
+struct memx_kmap {
+	unsigned long pfn;	/* frame of the page holding the address */
+	unsigned int shift;	/* log2 of the mapping's page size */
+	bool writable;
+};
+
+/* mm_phys.c */
+extern const struct memx_ops memx_phys_ops;
+bool memx_pfn_is_ram(unsigned long pfn);
+int memx_ram_page_check(unsigned long pfn);
+
+/* mm_kvirt.c */
+extern const struct memx_ops memx_kvirt_ops;
+int memx_kmap_lookup(unsigned long addr, struct memx_kmap *map);
+int memx_kernel_store(unsigned long addr, const void *buf, size_t len);
+
+/* mm_mmap.c */
+int memx_mmap(struct file *file, struct vm_area_struct *vma);
+
+#endif /* _MEMX_H */

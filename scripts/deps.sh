@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what memx's build and tests need on Debian 12, idempotently:
+# host packages through apt, the test kernel unpacked (never installed) into
+# the cache, and the kselftest harness headers from linux-source-6.1.
+# Prints the kernel version it settled on, once chosen, on its last line.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${MEMX_CACHE:-$top/.cache}
+mkdir -p "$cache"
+export DEBIAN_FRONTEND=noninteractive
+
+updated=
+apt_update() {
+	[ -n "$updated" ] && return
+	echo "deps: apt-get update" >&2
+	apt-get update -qq >&2
+	updated=1
+}
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# The kernel: chosen once, from what linux-headers-amd64 points at.
+if [ ! -s "$cache/kver" ]; then
+	apt_update
+	kver=$(apt-cache depends linux-headers-amd64 |
+	       sed -n 's/^ *Depends: linux-headers-//p' | head -n 1)
+	[ -n "$kver" ] || { echo "deps: no linux-headers-amd64 in apt" >&2; exit 1; }
+	echo "$kver" > "$cache/kver"
+fi
+kver=$(cat "$cache/kver")
+
+pkgs=(gcc make libc6-dev qemu-system-x86 busybox-static cpio kmod xz-utils
+      "linux-headers-$kver")
+missing=()
+for p in "${pkgs[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt_update
+	echo "deps: installing ${missing[*]}" >&2
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Fetch a package's .deb into a scratch folder; prints its path.
+fetch_deb() {
+	local dir
+	dir=$(mktemp -d "$cache/dl.XXXXXX")
+	apt_update
+	(cd "$dir" && apt-get download -qq -o APT::Sandbox::User=root "$1" >&2)
+	ls "$dir"/*.deb
+}
+
+img="$cache/kernel/$kver"
+if [ ! -e "$img/boot/vmlinuz-$kver" ]; then
+	echo "deps: unpacking linux-image-$kver" >&2
+	deb=$(fetch_deb "linux-image-$kver")
+	rm -rf "$img.tmp" && mkdir -p "$img.tmp"
+	dpkg -x "$deb" "$img.tmp"
+	rm -rf "$(dirname "$deb")" "$img" && mv "$img.tmp" "$img"
+fi
+
+ks="$cache/kselftest"
+if [ ! -e "$ks/kselftest_harness.h" ]; then
+	echo "deps: extracting kselftest headers from linux-source-6.1" >&2
+	deb=$(fetch_deb linux-source-6.1)
+	rm -rf "$ks.tmp" && mkdir -p "$ks.tmp"
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -xO ./usr/src/linux-source-6.1.tar.xz |
+		tar -xJ -C "$ks.tmp" --strip-components=1 \
+			linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+			linux-source-6.1/tools/testing/selftests/kselftest.h \
+			linux-source-6.1/scripts/checkpatch.pl \
+			linux-source-6.1/scripts/spelling.txt \
+			linux-source-6.1/scripts/const_structs.checkpatch
+	mkdir -p "$ks"
+	mv "$ks.tmp"/tools/testing/selftests/*.h "$ks/"
+	mv "$ks.tmp"/scripts "$ks/scripts"
+	rm -rf "$(dirname "$deb")" "$ks.tmp"
+fi
+
+echo "$kver"

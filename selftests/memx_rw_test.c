@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memx read, write, lseek and the positioned-transfer ioctls, row by row of
+ * SPEC.md, each checked against a source outside memx.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "memx_test.h"
+
+#define WRITABLE	"/sys/module/memx/parameters/writable"
+#define TAINT_USER	(1UL << 6)
+#define NONCANONICAL	0x8000000000000000ULL
+
+FIXTURE(nodes) {
+	int mem, kmem, allkmem;
+	char version[512];
+	size_t version_len;
+};
+
+FIXTURE_SETUP(nodes)
+{
+	self->mem = open("/dev/memx", O_RDONLY);
+	self->kmem = open("/dev/kmemx", O_RDONLY);
+	self->allkmem = open("/dev/allkmemx", O_RDONLY);
+	if (self->mem < 0 || self->kmem < 0 || self->allkmem < 0)
+		SKIP(return, "memx nodes not available: %s", strerror(errno));
+	ASSERT_LT(0, read_file("/proc/version", self->version,
+			       sizeof(self->version)));
+	self->version_len = strlen(self->version);
+}
+
+FIXTURE_TEARDOWN(nodes)
+{
+	if (self->mem >= 0)
+		close(self->mem);
+	if (self->kmem >= 0)
+		close(self->kmem);
+	if (self->allkmem >= 0)
+		close(self->allkmem);
+}
+
+/* Open a node read-write with `writable` switched on for the open only. */
+static int open_rw(const char *path)
+{
+	char was[4] = "N";
+	int fd;
+
+	read_file(WRITABLE, was, sizeof(was));
+	if (write_str(WRITABLE, "Y"))
+		return -1;
+	fd = open(path, O_RDWR);
+	write_str(WRITABLE, was);
+	return fd;
+}
+
+/* linux_banner through kmemx and allkmemx equals /proc/version. */
+TEST_F(nodes, banner_through_kmemx_and_allkmemx)
+{
+	uint64_t banner = ksym("linux_banner");
+	char buf[512];
+
+	ASSERT_NE(0, banner);
+	ASSERT_EQ(self->version_len,
+		  read_at(self->kmem, banner, buf, self->version_len));
+	EXPECT_EQ(0, memcmp(buf, self->version, self->version_len));
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(self->version_len,
+		  read_at(self->allkmem, banner, buf, self->version_len));
+	EXPECT_EQ(0, memcmp(buf, self->version, self->version_len));
+	/* read() advanced the position by what it returned. */
+	EXPECT_EQ((off_t)(banner + self->version_len),
+		  lseek(self->allkmem, 0, SEEK_CUR));
+}
+
+/* The same bytes at the physical address /proc/kcore gives for it. */
+TEST_F(nodes, banner_through_memx_at_kcore_physical_address)
+{
+	uint64_t pa, banner = ksym("linux_banner");
+	char buf[512];
+
+	ASSERT_EQ(0, virt_to_phys_kcore(banner, &pa));
+	ASSERT_EQ(self->version_len,
+		  pread(self->mem, buf, self->version_len, pa));
+	EXPECT_EQ(0, memcmp(buf, self->version, self->version_len));
+}
+
+/* MEMX_IOC_READ reads at an explicit address and leaves f_pos alone. */
+TEST_F(nodes, ioctl_read_leaves_position)
+{
+	uint64_t banner = ksym("linux_banner");
+	char buf[512];
+
+	ASSERT_EQ(4096, lseek(self->kmem, 4096, SEEK_SET));
+	ASSERT_EQ(self->version_len,
+		  ioc_xfer(self->kmem, MEMX_IOC_READ, banner, buf,
+			   self->version_len));
+	EXPECT_EQ(0, memcmp(buf, self->version, self->version_len));
+	EXPECT_EQ(4096, lseek(self->kmem, 0, SEEK_CUR));
+	/* Errors are read()'s: the guard hole is EFAULT. */
+	EXPECT_EQ(-1, ioc_xfer(self->kmem, MEMX_IOC_READ, NONCANONICAL, buf, 8));
+	EXPECT_EQ(EFAULT, errno);
+	/* Writing needs a descriptor open for writing. */
+	EXPECT_EQ(-1, ioc_xfer(self->kmem, MEMX_IOC_WRITE, banner, buf, 8));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, ioctl(self->kmem, _IO('x', 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/* pread cannot carry offsets of 2^63 and above: the VFS says EINVAL. */
+TEST_F(nodes, pread_of_kernel_address_is_einval)
+{
+	char c;
+
+	EXPECT_EQ(-1, pread(self->kmem, &c, 1, (off_t)ksym("linux_banner")));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(nodes, lseek_any_position_but_the_last_4095)
+{
+	int *fd, fds[] = { self->mem, self->kmem, self->allkmem };
+
+	for (fd = fds; fd < fds + 3; fd++) {
+		EXPECT_EQ((off_t)0xfffffffffffff000ULL,
+			  lseek(*fd, (off_t)0xfffffffffffff000ULL, SEEK_SET));
+		EXPECT_EQ(-1, lseek(*fd, (off_t)-1, SEEK_SET));
+		EXPECT_EQ(EOVERFLOW, errno);
+		EXPECT_EQ(-1, lseek(*fd, (off_t)-4095, SEEK_SET));
+		EXPECT_EQ(EOVERFLOW, errno);
+		/* SEEK_CUR from a kernel address, and across 2^63. */
+		EXPECT_EQ((off_t)0xfffffffffffff000ULL,
+			  lseek(*fd, 0, SEEK_CUR));
+		EXPECT_EQ((off_t)0xffffffff81000000ULL,
+			  lseek(*fd, (off_t)(0xffffffff81000000ULL -
+					     0xfffffffffffff000ULL), SEEK_CUR));
+		EXPECT_EQ(0x7ffffffffffff000LL,
+			  lseek(*fd, 0x7ffffffffffff000LL, SEEK_SET));
+		EXPECT_EQ((off_t)0x8000000000001000ULL,
+			  lseek(*fd, 0x2000, SEEK_CUR));
+	}
+	EXPECT_EQ(-1, lseek(self->kmem, 0, SEEK_END));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(self->allkmem, 0, SEEK_DATA));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, lseek(self->kmem, 0, SEEK_HOLE));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* SEEK_END, SEEK_DATA and SEEK_HOLE walk /proc/iomem's System RAM. */
+TEST_F(nodes, memx_seek_follows_system_ram)
+{
+	struct ram_range r[64];
+	uint64_t pos = 0;
+	int i, n = iomem_ram(r, 64);
+	char c;
+
+	ASSERT_LT(0, n);
+	EXPECT_EQ((off_t)r[n - 1].end, lseek(self->mem, 0, SEEK_END));
+	EXPECT_EQ((off_t)r[n - 1].end - 4096, lseek(self->mem, -4096, SEEK_END));
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ((off_t)r[i].start, lseek(self->mem, pos, SEEK_DATA));
+		EXPECT_EQ((off_t)r[i].end, lseek(self->mem, r[i].start, SEEK_HOLE));
+		/* From inside the range too. */
+		EXPECT_EQ((off_t)r[i].end,
+			  lseek(self->mem, r[i].end - 1, SEEK_HOLE));
+		EXPECT_EQ((off_t)(r[i].end - 1),
+			  lseek(self->mem, r[i].end - 1, SEEK_DATA));
+		pos = r[i].end;
+	}
+	EXPECT_EQ(-1, lseek(self->mem, pos, SEEK_DATA));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(-1, lseek(self->mem, pos + 4096, SEEK_HOLE));
+	EXPECT_EQ(ENXIO, errno);
+	/* Reads at or past the end are end of file; the last byte is data. */
+	EXPECT_EQ(0, pread(self->mem, &c, 1, pos));
+	EXPECT_EQ(0, pread(self->mem, &c, 1, pos + (1ULL << 40)));
+	EXPECT_EQ(1, pread(self->mem, &c, 1, pos - 1));
+	/* The test VM has 5 GiB: there is System RAM above 4 GiB. */
+	EXPECT_LT(1ULL << 32, r[n - 1].end);
+}
+
+/* A physical read returns the page's own contents, above 4 GiB too. */
+TEST_F(nodes, memx_reads_our_own_pages_above_and_below_4g)
+{
+	const size_t npages = 256;
+	char *buf, page[PAGE];
+	int above = 0, below = 0;
+	size_t i;
+
+	buf = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
+		   -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	for (i = 0; i < npages * PAGE; i++)
+		buf[i] = (char)(i * 13 + i / PAGE);
+	for (i = 0; i < npages; i++) {
+		uint64_t pa = user_phys(buf + i * PAGE);
+
+		ASSERT_NE(0, pa);
+		ASSERT_EQ(PAGE, pread(self->mem, page, PAGE, pa));
+		ASSERT_EQ(0, memcmp(page, buf + i * PAGE, PAGE))
+			TH_LOG("page at %#llx differs", (unsigned long long)pa);
+		if (pa >= 1ULL << 32)
+			above++;
+		else
+			below++;
+	}
+	TH_LOG("%d pages above 4 GiB, %d below", above, below);
+	EXPECT_LT(0, above);
+	munmap(buf, npages * PAGE);
+}
+
+/* The same page through kmemx at its direct-map address, unaligned too. */
+TEST_F(nodes, kmemx_reads_the_direct_map)
+{
+	char *buf, out[PAGE];
+	uint64_t pa, va;
+
+	buf = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
+		   -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	memset(buf, 0x5a, 2 * PAGE);
+	strcpy(buf + 100, "memx direct map probe");
+	pa = user_phys(buf);
+	ASSERT_NE(0, pa);
+	ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+	ASSERT_EQ(PAGE - 100, read_at(self->kmem, va + 100, out, PAGE - 100));
+	EXPECT_EQ(0, memcmp(out, buf + 100, PAGE - 100));
+	munmap(buf, 2 * PAGE);
+}
+
+/* AIX: user-half offsets are the caller's own memory. */
+TEST_F(nodes, kmemx_user_half_is_our_own_memory)
+{
+	static const char msg[] = "the caller's own memory";
+	char out[sizeof(msg)];
+
+	EXPECT_EQ(sizeof(msg), pread(self->kmem, out, sizeof(msg),
+				     (off_t)(uintptr_t)msg));
+	EXPECT_EQ(0, memcmp(out, msg, sizeof(msg)));
+	EXPECT_EQ(sizeof(msg), pread(self->allkmem, out, sizeof(msg),
+				     (off_t)(uintptr_t)msg));
+	EXPECT_EQ(-1, pread(self->kmem, out, 1, 0));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+/* Holes, reserved ranges, ROM and MMIO are not memory: EFAULT. */
+TEST_F(nodes, memx_non_ram_is_efault)
+{
+	struct ram_range r[64];
+	uint64_t edu_bar;
+	char c, line[256];
+	int n = iomem_ram(r, 64);
+	FILE *f;
+
+	ASSERT_LT(1, n);
+	/* The gap after the first range, and the legacy VGA hole. */
+	EXPECT_EQ(-1, pread(self->mem, &c, 1, r[0].end));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, pread(self->mem, &c, 1, 0xa0000));
+	EXPECT_EQ(EFAULT, errno);
+	/* The edu device's BAR, from sysfs. */
+	f = popen("cat $(grep -l 0x11e8 /sys/bus/pci/devices/*/device | "
+		  "sed 's/device$/resource/')", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+	pclose(f);
+	edu_bar = strtoull(line, NULL, 0);
+	ASSERT_NE(0, edu_bar);
+	EXPECT_EQ(-1, pread(self->mem, &c, 1, edu_bar));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+/* Short count at the end of a mapping, then the error at that offset. */
+TEST_F(nodes, kmemx_short_count_then_efault_at_guard_page)
+{
+	uint64_t vbuf = read_num(HELPER "vbuf_addr", 0);
+	char out[200], blob[4 * PAGE];
+	uint64_t end;
+	int fd;
+
+	if (!vbuf)
+		SKIP(return, "memx_helper not loaded");
+	end = vbuf + 4 * PAGE;		/* a vmalloc guard page follows */
+	fd = open(HELPER "vbuf", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(blob), read(fd, blob, sizeof(blob)));
+	close(fd);
+
+	EXPECT_EQ(100, read_at(self->kmem, end - 100, out, sizeof(out)));
+	EXPECT_EQ(0, memcmp(out, blob + sizeof(blob) - 100, 100));
+	EXPECT_EQ((off_t)end, lseek(self->kmem, 0, SEEK_CUR));
+	EXPECT_EQ(-1, read(self->kmem, out, sizeof(out)));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(100, ioc_xfer(self->allkmem, MEMX_IOC_READ, end - 100, out,
+				sizeof(out)));
+	EXPECT_EQ(-1, ioc_xfer(self->allkmem, MEMX_IOC_READ, end, out, 1));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+/* Every page of a virtually contiguous buffer, across page ends. */
+TEST_F(nodes, kmemx_reads_vmalloc_across_pages)
+{
+	uint64_t vbuf = read_num(HELPER "vbuf_addr", 0);
+	char all[4 * PAGE], blob[4 * PAGE];
+	int fd;
+
+	if (!vbuf)
+		SKIP(return, "memx_helper not loaded");
+	fd = open(HELPER "vbuf", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(sizeof(blob), read(fd, blob, sizeof(blob)));
+	close(fd);
+	ASSERT_EQ(sizeof(all) - 10,
+		  read_at(self->kmem, vbuf + 10, all, sizeof(all) - 10));
+	EXPECT_EQ(0, memcmp(all, blob + 10, sizeof(all) - 10));
+}
+
+/* Non-canonical and unmapped kernel addresses: EFAULT, no oops. */
+TEST_F(nodes, kmemx_unmapped_and_noncanonical_are_efault)
+{
+	static const uint64_t bad[] = {
+		NONCANONICAL, 0xfff0000000000000ULL - PAGE,
+		0x0000800000000000ULL, 0xffff800000000000ULL,
+	};
+	unsigned int i;
+	char c;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-1, read_at(self->kmem, bad[i], &c, 1))
+			TH_LOG("%#llx", (unsigned long long)bad[i]);
+		EXPECT_EQ(EFAULT, errno);
+		EXPECT_EQ(-1, read_at(self->allkmem, bad[i], &c, 1));
+		EXPECT_EQ(EFAULT, errno);
+	}
+}
+
+/* memfd_secret pages are gone from the direct map: EFAULT, not an oops. */
+TEST_F(nodes, secretmem_page_is_efault)
+{
+	uint64_t pa, va;
+	char *p, c;
+	int fd;
+
+	fd = syscall(SYS_memfd_secret, 0);
+	if (fd < 0)
+		SKIP(return, "memfd_secret: %s (secretmem.enable=1?)",
+		     strerror(errno));
+	ASSERT_EQ(0, ftruncate(fd, PAGE));
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x77, PAGE);
+	pa = user_phys(p);
+	if (!pa)
+		SKIP(return, "pagemap shows no frame for secretmem");
+	ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+	EXPECT_EQ(-1, pread(self->mem, &c, 1, pa));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, read_at(self->kmem, va, &c, 1));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, read_at(self->allkmem, va, &c, 1));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(p, PAGE);
+	close(fd);
+}
+
+/* A page poisoned by a child (newer kernels SIGBUS the caller): EIO. */
+TEST_F(nodes, hwpoisoned_page_is_eio)
+{
+	uint64_t pa = 0, va;
+	int pfd[2], status;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		memset(p, 0x42, PAGE);
+		pa = user_phys(p);
+		if (madvise(p, PAGE, MADV_HWPOISON))
+			pa = 0;
+		if (write(pfd[1], &pa, sizeof(pa)) != sizeof(pa))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(sizeof(pa), read(pfd[0], &pa, sizeof(pa)));
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	if (!pa)
+		SKIP(return, "MADV_HWPOISON not available");
+	EXPECT_EQ(-1, pread(self->mem, &c, 1, pa));
+	EXPECT_EQ(EIO, errno);
+	ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+	EXPECT_EQ(-1, read_at(self->kmem, va, &c, 1));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, read_at(self->allkmem, va, &c, 1));
+	EXPECT_EQ(EIO, errno);
+}
+
+/* An offlined memory block (movablecore=1G makes some): EFAULT. */
+TEST_F(nodes, offline_memory_block_is_efault)
+{
+	char path[128], size[32], c;
+	uint64_t bsz, pa, va;
+	int blk;
+
+	/* block_size_bytes is hex without a prefix. */
+	ASSERT_LT(0, read_file("/sys/devices/system/memory/block_size_bytes",
+			       size, sizeof(size)));
+	bsz = strtoull(size, NULL, 16);
+	ASSERT_NE(0, bsz);
+	for (blk = 1024; blk > 0; blk--) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/memory/memory%d/state", blk);
+		if (!access(path, F_OK) && !write_str(path, "offline"))
+			break;
+	}
+	if (!blk)
+		SKIP(return, "no memory block could be offlined");
+	pa = (uint64_t)blk * bsz;
+	ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+	EXPECT_EQ(-1, pread(self->mem, &c, 1, pa + 4 * PAGE));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, read_at(self->kmem, va + 4 * PAGE, &c, 1));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, write_str(path, "online_movable"));
+	EXPECT_EQ(1, pread(self->mem, &c, 1, pa + 4 * PAGE));
+}
+
+/* HPET registers: kmemx refuses I/O memory, allkmemx reads GCAP_ID. */
+TEST_F(nodes, hpet_registers_eio_on_kmemx_read_on_allkmemx)
+{
+	uint64_t sym = ksym("hpet_virt_address"), hpet = 0;
+	uint32_t lo = 0, hi = 0;
+
+	if (!sym)
+		SKIP(return, "no hpet_virt_address in kallsyms");
+	ASSERT_EQ(8, read_at(self->kmem, sym, &hpet, 8));
+	if (!hpet)
+		SKIP(return, "HPET not mapped by the kernel");
+	EXPECT_EQ(-1, read_at(self->kmem, hpet, &lo, 4));
+	EXPECT_EQ(EIO, errno);
+	ASSERT_EQ(4, read_at(self->allkmem, hpet, &lo, 4));
+	ASSERT_EQ(4, read_at(self->allkmem, hpet + 4, &hi, 4));
+	/* GCAP_ID: vendor in 31:16, period in fs in 63:32 (QEMU: 10 ns). */
+	EXPECT_EQ(0x8086, lo >> 16);
+	EXPECT_EQ(10000000, hi);
+}
+
+/* edu's registers, with exact access widths (edu answers only 4 and 8). */
+TEST_F(nodes, edu_registers_exact_widths)
+{
+	uint64_t edu = edu_mmio(), q = 0;
+	uint32_t l = 0;
+	uint16_t w = 0;
+
+	if (!edu)
+		SKIP(return, "edu device or memx_helper missing");
+	EXPECT_EQ(-1, read_at(self->kmem, edu, &l, 4));
+	EXPECT_EQ(EIO, errno);
+	ASSERT_EQ(4, read_at(self->allkmem, edu, &l, 4));
+	EXPECT_EQ(0x010000ed, l);
+	/* One 8-byte load below 0x80: edu answers all ones, not two IDs. */
+	ASSERT_EQ(8, read_at(self->allkmem, edu, &q, 8));
+	EXPECT_EQ(~0ULL, q);
+	/* A 2-byte load is not widened into the 4-byte ID register. */
+	ASSERT_EQ(2, read_at(self->allkmem, edu, &w, 2));
+	EXPECT_NE(0x00ed, w);
+	EXPECT_EQ(4, ioc_xfer(self->allkmem, MEMX_IOC_READ, edu, &l, 4));
+	EXPECT_EQ(0x010000ed, l);
+}
+
+struct reader {
+	int fd;
+	uint64_t addr;
+	size_t len;
+	volatile int done;
+	ssize_t ret;
+};
+
+static void *big_reader(void *arg)
+{
+	struct reader *r = arg;
+	char *buf = malloc(r->len);
+
+	r->ret = buf ? ioc_xfer(r->fd, MEMX_IOC_READ, r->addr, buf, r->len) : -1;
+	free(buf);
+	r->done = 1;
+	return NULL;
+}
+
+/* No global lock: small reads finish while a long one is running. */
+TEST_F(nodes, concurrent_readers_run_in_parallel)
+{
+	struct ram_range r[64];
+	struct reader big;
+	pthread_t t;
+	char page[PAGE];
+	int n = iomem_ram(r, 64), small = 0;
+
+	ASSERT_LT(0, n);
+	big = (struct reader){
+		.fd = self->mem, .addr = r[n - 1].start, .len = 256 << 20,
+	};
+	ASSERT_EQ(0, pthread_create(&t, NULL, big_reader, &big));
+	usleep(50000);
+	while (!big.done && small < 100) {
+		ASSERT_EQ(PAGE, ioc_xfer(self->mem, MEMX_IOC_READ,
+					 r[n - 1].start, page, PAGE));
+		small++;
+	}
+	pthread_join(t, NULL);
+	EXPECT_EQ((ssize_t)big.len, big.ret);
+	EXPECT_EQ(100, small) TH_LOG("the big read ended after %d small ones",
+				     small);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A huge read stops on a signal with a short count, promptly. */
+TEST_F(nodes, huge_read_interrupted_by_signal)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct itimerval it = { .it_value = { .tv_usec = 200000 } };
+	size_t len = 1UL << 30;
+	struct timespec t0, t1;
+	ssize_t n;
+	char *buf;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = pread(self->mem, buf, len, 1ULL << 32);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	signal(SIGALRM, SIG_DFL);
+	TH_LOG("read %zd of %zu bytes in %ld ms", n, len,
+	       (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+		      (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	EXPECT_LT(0, n);
+	EXPECT_GT((ssize_t)len, n);
+	EXPECT_EQ(0, n % PAGE);
+	munmap(buf, len);
+}
+
+/* Writes: `writable` at run time, kernel memory seen by the kernel side. */
+TEST_F(nodes, writable_parameter_gates_write_opens)
+{
+	char was[4] = "N";
+	int fd;
+
+	read_file(WRITABLE, was, sizeof(was));
+	ASSERT_EQ(0, write_str(WRITABLE, "N"));
+	EXPECT_EQ(-1, open("/dev/kmemx", O_RDWR));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, open("/dev/memx", O_WRONLY));
+	EXPECT_EQ(EPERM, errno);
+	fd = open_rw("/dev/allkmemx");
+	ASSERT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(-1, open("/dev/allkmemx", O_RDWR));
+	EXPECT_EQ(EPERM, errno);
+	write_str(WRITABLE, was);
+}
+
+TEST_F(nodes, write_kernel_buffer_seen_by_kernel_and_tainted)
+{
+	uint64_t vbuf = read_num(HELPER "vbuf_addr", 0), pa;
+	char blob[4 * PAGE], msg[] = "written through memx";
+	char phys_msg[] = "and through the physical node";
+	int fd, pfd, bfd;
+	FILE *f;
+
+	if (!vbuf)
+		SKIP(return, "memx_helper not loaded");
+	f = fopen(HELPER "vbuf_phys", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%llx", (unsigned long long *)&pa));
+	fclose(f);
+
+	fd = open_rw("/dev/kmemx");
+	pfd = open_rw("/dev/memx");
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, pfd);
+	/* Across the first page boundary, then the physical page 0. */
+	EXPECT_EQ(sizeof(msg), write_at(fd, vbuf + PAGE - 5, msg, sizeof(msg)));
+	EXPECT_EQ(sizeof(phys_msg), pwrite(pfd, phys_msg, sizeof(phys_msg),
+					   pa + 8));
+	bfd = open(HELPER "vbuf", O_RDONLY);
+	ASSERT_LE(0, bfd);
+	ASSERT_EQ(sizeof(blob), read(bfd, blob, sizeof(blob)));
+	close(bfd);
+	EXPECT_EQ(0, memcmp(blob + PAGE - 5, msg, sizeof(msg)));
+	EXPECT_EQ(0, memcmp(blob + 8, phys_msg, sizeof(phys_msg)));
+	/* Short count at the guard page, then EFAULT. */
+	EXPECT_EQ(3, write_at(fd, vbuf + 4 * PAGE - 3, msg, sizeof(msg)));
+	EXPECT_EQ(-1, write(fd, msg, 1));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(5, ioc_xfer(fd, MEMX_IOC_WRITE, vbuf + 4 * PAGE - 5, msg,
+			      sizeof(msg)));
+	EXPECT_NE(0, read_num("/proc/sys/kernel/tainted", 0) & TAINT_USER);
+	close(fd);
+	close(pfd);
+}
+
+/* Kernel text and rodata stay as they are: EFAULT, banner unchanged. */
+TEST_F(nodes, write_to_rodata_and_text_is_efault)
+{
+	uint64_t banner = ksym("linux_banner"), text = ksym("_text");
+	char buf[512], junk[16] = "XXXXXXXXXXXXXXX";
+	int fd, afd;
+
+	fd = open_rw("/dev/kmemx");
+	afd = open_rw("/dev/allkmemx");
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, afd);
+	EXPECT_EQ(-1, write_at(fd, banner, junk, sizeof(junk)));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioc_xfer(afd, MEMX_IOC_WRITE, banner, junk,
+			       sizeof(junk)));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, write_at(afd, text, junk, 1));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(self->version_len,
+		  read_at(self->kmem, banner, buf, self->version_len));
+	EXPECT_EQ(0, memcmp(buf, self->version, self->version_len));
+	close(fd);
+	close(afd);
+}
+
+/* edu's liveness register returns the inverse of what was written. */
+TEST_F(nodes, edu_write_and_read_back)
+{
+	uint64_t edu = edu_mmio(), q = 0x1122334455667788ULL, back = 0;
+	uint32_t v = 0x12345678, r = 0;
+	int fd;
+
+	if (!edu)
+		SKIP(return, "edu device or memx_helper missing");
+	fd = open_rw("/dev/allkmemx");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(4, write_at(fd, edu + 4, &v, 4));
+	ASSERT_EQ(4, read_at(fd, edu + 4, &r, 4));
+	EXPECT_EQ(~v, r);
+	/* 0x80, DMA source address: 8-byte accesses allowed there. */
+	ASSERT_EQ(8, ioc_xfer(fd, MEMX_IOC_WRITE, edu + 0x80, &q, 8));
+	ASSERT_EQ(8, ioc_xfer(fd, MEMX_IOC_READ, edu + 0x80, &back, 8));
+	EXPECT_EQ(q, back);
+	/* kmemx refuses to write I/O memory as it refuses to read it. */
+	close(fd);
+	fd = open_rw("/dev/kmemx");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, write_at(fd, edu + 4, &v, 4));
+	EXPECT_EQ(EIO, errno);
+	close(fd);
+}
+
+TEST_F(nodes, write_is_logged)
+{
+	char log[1 << 16];
+	FILE *f = popen("dmesg | grep 'memx: kmemx: wrote'", "r");
+	size_t n;
+
+	ASSERT_NE(NULL, f);
+	n = fread(log, 1, sizeof(log) - 1, f);
+	pclose(f);
+	log[n] = 0;
+	EXPECT_NE(NULL, strstr(log, "bytes at 0x"));
+	EXPECT_NE(NULL, strstr(log, "memx_rw_test"));
+}
+
+TEST_HARNESS_MAIN

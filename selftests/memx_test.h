@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by memx's selftests.  Every "truth" here comes from outside
+ * memx: /proc/kallsyms, /proc/kcore's program headers, /proc/iomem,
+ * /proc/self/pagemap and the test helper module's debugfs files.
+ */
+#ifndef MEMX_TEST_H
+#define MEMX_TEST_H
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "uapi/memx.h"
+
+#define PAGE		4096UL
+#define HELPER		"/sys/kernel/debug/memx_helper/"
+
+/* Address of a symbol in /proc/kallsyms, 0 when absent. */
+static inline uint64_t ksym(const char *name)
+{
+	char line[512], sym[256];
+	unsigned long long addr;
+	uint64_t found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %*s %255s", &addr, sym) == 2 &&
+		    !strcmp(sym, name)) {
+			found = addr;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* A number from a file (any base strtoull reads), or @dflt. */
+static inline uint64_t read_num(const char *path, uint64_t dflt)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return dflt;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return buf[0] ? strtoull(buf, NULL, 0) : dflt;
+}
+
+static inline int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* A whole small file into @buf, NUL-terminated; returns its length or -1. */
+static inline ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n, len = 0;
+
+	if (fd < 0)
+		return -1;
+	while (len < (ssize_t)size - 1 &&
+	       (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	return len;
+}
+
+/*
+ * /proc/kcore's program headers map kernel virtual to physical addresses:
+ * p_paddr is set for the direct map and for the kernel image.
+ * to_phys: @in virtual, else @in physical (direct-map alias wanted).
+ */
+static inline int kcore_xlate(uint64_t in, uint64_t *out, int to_phys)
+{
+	uint64_t text = ksym("_text");
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, i, ret = -1;
+
+	fd = open("/proc/kcore", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		goto out;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			goto out;
+		if (ph.p_type != PT_LOAD || ph.p_paddr == (Elf64_Addr)-1)
+			continue;
+		if (to_phys && in >= ph.p_vaddr && in - ph.p_vaddr < ph.p_memsz) {
+			*out = in - ph.p_vaddr + ph.p_paddr;
+			ret = 0;
+			break;
+		}
+		/* The kernel image also has p_paddr: skip it for aliases. */
+		if (!to_phys && in >= ph.p_paddr && in - ph.p_paddr < ph.p_memsz &&
+		    !(text >= ph.p_vaddr && text - ph.p_vaddr < ph.p_memsz)) {
+			*out = in - ph.p_paddr + ph.p_vaddr;
+			ret = 0;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+static inline int virt_to_phys_kcore(uint64_t va, uint64_t *pa)
+{
+	return kcore_xlate(va, pa, 1);
+}
+
+static inline int phys_to_direct_map(uint64_t pa, uint64_t *va)
+{
+	return kcore_xlate(pa, va, 0);
+}
+
+/* Physical address of a resident page of ours, from /proc/self/pagemap. */
+static inline uint64_t user_phys(const void *p)
+{
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, 8, (uintptr_t)p / PAGE * 8) != 8)
+		ent = 0;
+	close(fd);
+	if (!(ent >> 63) || !(ent & ((1ULL << 55) - 1)))
+		return 0;
+	return (ent & ((1ULL << 55) - 1)) * PAGE + (uintptr_t)p % PAGE;
+}
+
+/* read(2) at any 64-bit offset, through lseek (pread refuses >= 2^63). */
+static inline ssize_t read_at(int fd, uint64_t addr, void *buf, size_t len)
+{
+	if (lseek(fd, (off_t)addr, SEEK_SET) == (off_t)-1)
+		return -1;
+	return read(fd, buf, len);
+}
+
+static inline ssize_t write_at(int fd, uint64_t addr, const void *buf,
+			       size_t len)
+{
+	if (lseek(fd, (off_t)addr, SEEK_SET) == (off_t)-1)
+		return -1;
+	return write(fd, buf, len);
+}
+
+/* MEMX_IOC_READ / MEMX_IOC_WRITE; returns bytes or -1 with errno. */
+static inline ssize_t ioc_xfer(int fd, unsigned long cmd, uint64_t addr,
+			       void *buf, size_t len)
+{
+	struct memx_xfer x = {
+		.addr = addr, .buf = (uintptr_t)buf, .len = len,
+	};
+
+	if (ioctl(fd, cmd, &x))
+		return -1;
+	return x.len;
+}
+
+/* System RAM ranges from /proc/iomem (top level), end exclusive. */
+struct ram_range {
+	uint64_t start, end;
+};
+
+static inline int iomem_ram(struct ram_range *r, int max)
+{
+	char line[256];
+	unsigned long long s, e;
+	int n = 0;
+	FILE *f = fopen("/proc/iomem", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		if (line[0] == ' ' || !strstr(line, ": System RAM"))
+			continue;
+		if (sscanf(line, "%llx-%llx", &s, &e) != 2)
+			continue;
+		if (n && r[n - 1].end == s) {	/* adjacent: one range */
+			r[n - 1].end = e + 1;
+			continue;
+		}
+		r[n].start = s;
+		r[n].end = e + 1;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* The QEMU edu device's BAR 0 in the kernel, as the helper module mapped it. */
+static inline uint64_t edu_mmio(void)
+{
+	return read_num(HELPER "edu_mmio", 0);
+}
+
+#endif /* MEMX_TEST_H */

@@ -1,0 +1,10 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# What `make demo` shows from inside the VM: memx at work on real data.
+
+echo "== the nodes (misc major 10)"
+for n in memx kmemx allkmemx; do
+	ls -l "/dev/$n"
+done
+echo "== /proc/misc"
+grep -E ' (memx|kmemx|allkmemx)$' /proc/misc

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh NAME MODE TESTS PARAMS [EXTRA_CMDLINE]
+# Boots the test kernel in QEMU (TCG) with the initramfs, under a hard
+# timeout, and judges the run: per-test TAP lines are re-printed with the
+# boot's name, and the boot fails when the end marker is missing, or the
+# console shows a panic or any line of the badness list.  Appends
+# "pass fail skip" to $MEMX_TALLY when set.  Needs MEMX_KERNEL,
+# MEMX_INITRAMFS, MEMX_OUT; MEMX_CPU picks the QEMU CPU (max: 5-level paging).
+set -uo pipefail
+
+name=$1 mode=$2 tests=$3 params=$4 extra=${5:-}
+here=$(cd "$(dirname "$0")" && pwd)
+timeout=${MEMX_TIMEOUT:-600}
+console="$MEMX_OUT/$name.console.log"
+results="$MEMX_OUT/$name.results.log"
+rm -f "$console" "$results"
+
+cmdline="console=ttyS0 secretmem.enable=1 panic=-1 oops=panic panic_on_warn=1"
+cmdline+=" movablecore=1G memxt_mode=$mode memxt_tests=$tests"
+cmdline+=" memxt_params=$params $extra"
+
+qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "${MEMX_CPU:-max}"
+      -smp 2 -m 5G
+      -kernel "$MEMX_KERNEL" -initrd "$MEMX_INITRAMFS" -append "$cmdline"
+      -device edu -display none -monitor none -no-reboot)
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio -serial null
+fi
+
+start=$(date +%s)
+timeout -k 10 "$timeout" "${qemu[@]}" \
+	-serial "file:$console" -serial "file:$results" < /dev/null
+rc=$?
+secs=$(( $(date +%s) - start ))
+
+if [ "$mode" = demo ]; then
+	grep -v -e '^MEMX-END' -e '^memx-init: kernel log verdict: clean' \
+		"$results" | tr -d '\r'
+else
+	grep -E '^(not )?ok [0-9]+ |^# (FAIL|SKIP)|^#  .*:[0-9]+:|^memx-init' \
+		"$results" | tr -d '\r' | sed "s/^/[$name] /"
+fi
+
+pass=$(grep -cE '^ok [0-9]+ ' "$results" | tr -d '\r')
+skip=$(grep -cE '^ok [0-9]+ .*# SKIP' "$results")
+fail=$(grep -cE '^not ok [0-9]+ ' "$results")
+pass=$((pass - skip))
+
+bad=()
+[ $rc -eq 124 ] && bad+=("timed out after ${timeout}s")
+grep -q '^MEMX-END' "$results" || bad+=("no end marker (hang or crash)")
+grep -q 'memx-init: insmod' "$results" && bad+=("a module failed to load")
+grep -q 'verdict: SPLAT' "$results" && bad+=("kernel log splat")
+if grep -E -f "$here/badness" "$console" > "$MEMX_OUT/$name.splat"; then
+	bad+=("kernel splat on the console: $(head -n 1 "$MEMX_OUT/$name.splat")")
+fi
+if [ "$mode" = test ] && [ $((pass + fail + skip)) -eq 0 ]; then
+	bad+=("no test ran")
+fi
+
+if [ ${#bad[@]} -gt 0 ]; then
+	for b in "${bad[@]}"; do
+		echo "[$name] BOOT FAILED: $b (console: $console)"
+	done
+	fail=$((fail + 1))
+fi
+echo "[$name] boot done in ${secs}s: $pass passed, $fail failed, $skip skipped"
+[ -n "${MEMX_TALLY:-}" ] && echo "$pass $fail $skip" >> "$MEMX_TALLY"
+[ ${#bad[@]} -eq 0 ] && [ "$fail" -eq 0 ]

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memx: Solaris-style /dev/mem, /dev/kmem and /dev/allkmem for Linux, as the
+ * misc devices memx (physical), kmemx (kernel virtual, I/O refused) and
+ * allkmemx (kernel virtual, I/O accessed with exact widths).
+ *
+ * This file holds the nodes, the open policy, lseek, the ioctls and the
+ * page-by-page transfer loop that read(), write() and the positioned
+ * transfer ioctls share.  The backends only ever see one page at a time.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/gfp.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/security.h>
+#include <linux/uaccess.h>
+
+#include <uapi/memx.h>
+
+#include "memx.h"
+#include "memx_compat.h"
+
+#define MEMX_VERSION "0.1.0"
+
+static bool writable;
+module_param(writable, bool, 0644);
+MODULE_PARM_DESC(writable, "Allow opening the nodes for writing (default: N)");
+
+static int memx_open(struct inode *inode, struct file *file)
+{
+	struct miscdevice *misc = file->private_data;
+	int err;
+
+	if (!capable(CAP_SYS_RAWIO))
+		return -EPERM;
+	if (file->f_mode & FMODE_READ) {
+		err = security_locked_down(LOCKDOWN_KCORE);
+		if (err)
+			return err;
+	}
+	if (file->f_mode & FMODE_WRITE) {
+		if (!READ_ONCE(writable))
+			return -EPERM;
+		err = security_locked_down(LOCKDOWN_DEV_MEM);
+		if (err)
+			return err;
+	}
+
+	file->private_data = container_of(misc, struct memx_node, misc);
+	memx_set_unsigned_offset(file);
+	return 0;
+}
+
+/* Any position but the last 4095 values, which read as errors. */
+static loff_t memx_llseek(struct file *file, loff_t off, int whence)
+{
+	const struct memx_node *node = file->private_data;
+	u64 pos = off;
+	int err;
+
+	switch (whence) {
+	case SEEK_SET:
+		break;
+	case SEEK_CUR:
+		pos += file->f_pos;
+		break;
+	default:
+		if (!node->ops->seek)
+			return -EINVAL;
+		err = node->ops->seek(&pos, whence);
+		if (err)
+			return err;
+	}
+	if (IS_ERR_VALUE((unsigned long)pos))
+		return -EOVERFLOW;
+	file->f_pos = pos;
+	return pos;
+}
+
+static void memx_log_write(const struct memx_node *node, u64 addr,
+			   size_t len)
+{
+	pr_notice_ratelimited("%s: wrote %zu bytes at %#llx, pid %d (%s)\n",
+			      node->misc.name, len, addr,
+			      task_pid_nr(current), current->comm);
+	if (!test_taint(TAINT_USER))
+		add_taint(TAINT_USER, LOCKDEP_STILL_OK);
+}
+
+/* Move one page-bounded chunk between the user buffer and memory. */
+static ssize_t memx_chunk(const struct memx_node *node, u64 addr,
+			  char __user *ubuf, size_t len, void *bounce,
+			  bool write)
+{
+	ssize_t ret;
+
+	if (!write) {
+		ret = node->ops->read(addr, bounce, len, node->io);
+		if (ret > 0 && copy_to_user(ubuf, bounce, ret))
+			ret = -EFAULT;
+		return ret;
+	}
+	if (copy_from_user(bounce, ubuf, len))
+		return -EFAULT;
+	return node->ops->write(addr, bounce, len, node->io);
+}
+
+/*
+ * The transfer shared by read(), write() and the ioctls: page by page,
+ * rescheduling between pages and stopping on a signal.  Returns the bytes
+ * moved, or the error of the first page when nothing moved.
+ */
+static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
+			 char __user *ubuf, size_t count, bool write)
+{
+	ssize_t done = 0, ret = 0;
+	void *bounce;
+
+	bounce = (void *)__get_free_page(GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+
+	while (count) {
+		size_t len = min_t(size_t, count, PAGE_SIZE - offset_in_page(addr));
+
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		ret = memx_chunk(node, addr, ubuf, len, bounce, write);
+		if (ret <= 0)
+			break;
+		done += ret;
+		addr += ret;
+		ubuf += ret;
+		count -= ret;
+		cond_resched();
+	}
+
+	free_page((unsigned long)bounce);
+	if (write && done)
+		memx_log_write(node, addr - done, done);
+	return done ? done : ret;
+}
+
+static ssize_t memx_read(struct file *file, char __user *buf, size_t count,
+			 loff_t *ppos)
+{
+	ssize_t ret = memx_xfer(file->private_data, *ppos, buf, count, false);
+
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+static ssize_t memx_write(struct file *file, const char __user *buf,
+			  size_t count, loff_t *ppos)
+{
+	ssize_t ret = memx_xfer(file->private_data, *ppos, (char __user *)buf,
+				count, true);
+
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+/* MEMX_IOC_READ and MEMX_IOC_WRITE: read()/write() at an explicit address. */
+static long memx_ioctl_xfer(struct file *file, void __user *argp, bool write)
+{
+	fmode_t need = write ? FMODE_WRITE : FMODE_READ;
+	struct memx_xfer x;
+	ssize_t ret;
+
+	if (!(file->f_mode & need))
+		return -EBADF;
+	if (copy_from_user(&x, argp, sizeof(x)))
+		return -EFAULT;
+	x.len = min_t(u64, x.len, MAX_RW_COUNT);
+	if (x.len && x.addr + x.len - 1 < x.addr)
+		return -EOVERFLOW;
+
+	ret = memx_xfer(file->private_data, x.addr, u64_to_user_ptr(x.buf),
+			x.len, write);
+	if (ret < 0)
+		return ret;
+	x.len = ret;
+	if (copy_to_user(argp, &x, sizeof(x)))
+		return -EFAULT;
+	return 0;
+}
+
+static long memx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case MEMX_IOC_READ:
+		return memx_ioctl_xfer(file, argp, false);
+	case MEMX_IOC_WRITE:
+		return memx_ioctl_xfer(file, argp, true);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations memx_fops = {
+	.owner		= THIS_MODULE,
+	.open		= memx_open,
+	.llseek		= memx_llseek,
+	.read		= memx_read,
+	.write		= memx_write,
+	.unlocked_ioctl	= memx_ioctl,
+	.mmap		= memx_mmap,
+	MEMX_FOP_FLAGS
+};
+
+#define MEMX_NODE(_name, _ops, _io) {				\
+	.misc = {						\
+		.minor	= MISC_DYNAMIC_MINOR,			\
+		.name	= _name,				\
+		.fops	= &memx_fops,				\
+		.mode	= 0600,					\
+	},							\
+	.ops	= _ops,						\
+	.io	= _io,						\
+}
+
+static struct memx_node memx_nodes[] = {
+	MEMX_NODE("memx", &memx_phys_ops, false),
+	MEMX_NODE("kmemx", &memx_kvirt_ops, false),
+	MEMX_NODE("allkmemx", &memx_kvirt_ops, true),
+};
+
+static int __init memx_init(void)
+{
+	int i, err;
+
+	for (i = 0; i < ARRAY_SIZE(memx_nodes); i++) {
+		err = misc_register(&memx_nodes[i].misc);
+		if (err) {
+			pr_err("cannot register /dev/%s: %d\n",
+			       memx_nodes[i].misc.name, err);
+			goto err_deregister;
+		}
+	}
+	return 0;
+
+err_deregister:
+	while (i--)
+		misc_deregister(&memx_nodes[i].misc);
+	return err;
+}
+
+static void __exit memx_exit(void)
+{
+	int i = ARRAY_SIZE(memx_nodes);
+
+	while (i--)
+		misc_deregister(&memx_nodes[i].misc);
+}
+
+module_init(memx_init);
+module_exit(memx_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Solaris-style /dev/mem, /dev/kmem and /dev/allkmem");
+MODULE_VERSION(MEMX_VERSION);

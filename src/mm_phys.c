@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memx: the physical backend of /dev/memx.
+ *
+ * A physical page is memory only when pfn_valid() and it lies in a System
+ * RAM resource of the iomem tree; it must also be online, not given back to
+ * a hypervisor, not poisoned, and present in the direct map.  Everything else
+ * is EFAULT (EIO for poison), and the end of the highest System RAM range is
+ * the end of the "file".
+ */
+
+#include <linux/ioport.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/page-flags.h>
+
+#include "memx.h"
+
+/* A System RAM range, end inclusive, as the iomem tree gives it. */
+struct memx_range {
+	u64 start;
+	u64 end;
+};
+
+static int memx_range_first(struct resource *res, void *arg)
+{
+	struct memx_range *r = arg;
+
+	r->start = res->start;
+	r->end = res->end;
+	return 1;
+}
+
+static int memx_range_last(struct resource *res, void *arg)
+{
+	struct memx_range *r = arg;
+
+	*r = (struct memx_range){ .start = res->start, .end = res->end };
+	return 0;
+}
+
+/* First System RAM at or above @addr (clipped to start there); false if none. */
+static bool memx_ram_next(u64 addr, struct memx_range *r)
+{
+	return walk_iomem_res_desc(IORES_DESC_NONE,
+				   IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+				   addr, U64_MAX, r, memx_range_first) == 1;
+}
+
+/* One past the last byte of System RAM: the size of the physical "file". */
+static u64 memx_ram_end(void)
+{
+	struct memx_range r = { .end = U64_MAX };
+
+	walk_iomem_res_desc(IORES_DESC_NONE,
+			    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
+			    0, U64_MAX, &r, memx_range_last);
+	return r.end + 1;
+}
+
+bool memx_pfn_is_ram(unsigned long pfn)
+{
+	return pfn_valid(pfn) && page_is_ram(pfn);
+}
+
+/* An online, present, healthy RAM page: 0, -EFAULT or -EIO. */
+int memx_ram_page_check(unsigned long pfn)
+{
+	struct page *page = pfn_to_online_page(pfn);
+
+	if (!page || PageOffline(page))
+		return -EFAULT;
+	if (PageHWPoison(page))
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Check the page holding @addr.  Returns its direct-map address, NULL past
+ * the end of RAM, or an ERR_PTR.
+ */
+static void *memx_phys_check(u64 addr, bool write)
+{
+	unsigned long pfn = PHYS_PFN(addr);
+	struct memx_range r;
+	struct memx_kmap map;
+	unsigned long va;
+	int err;
+
+	if (!memx_ram_next(addr, &r))
+		return NULL;
+	if (r.start != addr || !pfn_valid(pfn))
+		return ERR_PTR(-EFAULT);
+	err = memx_ram_page_check(pfn);
+	if (err)
+		return ERR_PTR(err);
+
+	va = (unsigned long)__va(addr);
+	err = memx_kmap_lookup(va, &map);
+	if (err)
+		return ERR_PTR(err);
+	if (write && !map.writable)
+		return ERR_PTR(-EFAULT);
+	return (void *)va;
+}
+
+static ssize_t memx_phys_read(u64 addr, void *buf, size_t len, bool io)
+{
+	void *va = memx_phys_check(addr, false);
+
+	if (IS_ERR_OR_NULL(va))
+		return PTR_ERR(va);
+	if (copy_from_kernel_nofault(buf, va, len))
+		return -EFAULT;
+	return len;
+}
+
+static ssize_t memx_phys_write(u64 addr, const void *buf, size_t len, bool io)
+{
+	void *va = memx_phys_check(addr, true);
+	int err;
+
+	if (IS_ERR_OR_NULL(va))
+		return PTR_ERR(va);
+	err = memx_kernel_store((unsigned long)va, buf, len);
+	return err ? err : len;
+}
+
+/* Where the hole at or after @pos begins: adjacent RAM ranges merge. */
+static u64 memx_hole_from(u64 pos)
+{
+	struct memx_range r;
+
+	while (memx_ram_next(pos, &r) && r.start == pos)
+		pos = r.end + 1;
+	return pos;
+}
+
+static int memx_phys_seek(u64 *pos, int whence)
+{
+	u64 end = memx_ram_end();
+	struct memx_range r;
+
+	switch (whence) {
+	case SEEK_END:
+		*pos += end;
+		return 0;
+	case SEEK_DATA:
+		if (*pos >= end || !memx_ram_next(*pos, &r))
+			return -ENXIO;
+		*pos = r.start;
+		return 0;
+	case SEEK_HOLE:
+		if (*pos >= end)
+			return -ENXIO;
+		*pos = memx_hole_from(*pos);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const struct memx_ops memx_phys_ops = {
+	.read	= memx_phys_read,
+	.write	= memx_phys_write,
+	.seek	= memx_phys_seek,
+};
