@@ -3,7 +3,6 @@
  * memx read, write, lseek and the positioned-transfer ioctls, row by row of
  * SPEC.md, each checked against a source outside memx.
  */
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>

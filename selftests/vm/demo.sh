@@ -8,3 +8,4 @@ for n in memx kmemx allkmemx; do
 done
 echo "== /proc/misc"
 grep -E ' (memx|kmemx|allkmemx)$' /proc/misc
+/tests/memx_demo

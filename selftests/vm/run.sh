@@ -12,7 +12,7 @@ set -uo pipefail
 
 name=$1 mode=$2 tests=$3 params=$4 extra=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
-timeout=${MEMX_TIMEOUT:-600}
+timeout=${MEMX_TIMEOUT:-300}
 console="$MEMX_OUT/$name.console.log"
 results="$MEMX_OUT/$name.results.log"
 rm -f "$console" "$results"
@@ -40,7 +40,7 @@ if [ "$mode" = demo ]; then
 	grep -v -e '^MEMX-END' -e '^memx-init: kernel log verdict: clean' \
 		"$results" | tr -d '\r'
 else
-	grep -E '^(not )?ok [0-9]+ |^# (FAIL|SKIP)|^#  .*:[0-9]+:|^memx-init' \
+	grep -E '^(not )?ok [0-9]+ |^# (FAIL|SKIP)|^# [a-z_]+\.[ch]:[0-9]+:|^memx-init' \
 		"$results" | tr -d '\r' | sed "s/^/[$name] /"
 fi
 
