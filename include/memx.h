@@ -9,6 +9,14 @@
 #include <linux/miscdevice.h>
 #include <linux/types.h>
 
+#include <uapi/memx.h>
+
+/* A frame for mmap: RAM is mapped cached, I/O memory uncached. */
+struct memx_frame {
+	unsigned long pfn;
+	bool io;
+};
+
 /*
  * A backend moves bytes between a bounce buffer and the memory at @addr,
  * never across a page boundary.  It returns the bytes moved, 0 at the end
@@ -19,6 +27,10 @@ struct memx_ops {
 	ssize_t (*write)(u64 addr, const void *buf, size_t len, bool io);
 	/* SEEK_END, SEEK_DATA, SEEK_HOLE: *pos from offset to position */
 	int (*seek)(u64 *pos, int whence);
+	/* The frame mmap maps at @addr, after read()'s checks. */
+	int (*frame)(u64 addr, bool write, bool io, struct memx_frame *frame);
+	/* MEMX_IOC_VTOP; NULL: ENOTTY */
+	int (*vtop)(struct memx_vtop *vtop);
 };
 
 struct memx_node {

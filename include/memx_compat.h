@@ -7,6 +7,8 @@
 #define _MEMX_COMPAT_H
 
 #include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/version.h>
 
 /*
  * Linux 6.12 ("fs: add FOP_UNSIGNED_OFFSET to fop_flags", commit 641bb4394f40)
@@ -21,6 +23,19 @@ static inline void memx_set_unsigned_offset(struct file *file) { }
 static inline void memx_set_unsigned_offset(struct file *file)
 {
 	file->f_mode |= FMODE_UNSIGNED_OFFSET;
+}
+#endif
+
+/*
+ * Linux 6.3 ("mm: introduce vma->vm_flags wrapper functions", commit
+ * bc292ab00f6c) made vm_flags read-only outside these helpers.  They are
+ * inline functions, so only the version can tell.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
 }
 #endif
 

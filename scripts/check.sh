@@ -41,8 +41,8 @@ esac
 
 # The boot matrix: name, CPU (max has 5-level paging), tests, memx params.
 boots=(
-	"main max memx_module_test,memx_rw_test -"
-	"policy qemu64 memx_rw_test,memx_policy_test writable=1"
+	"main max memx_module_test,memx_rw_test,memx_mmap_test -"
+	"policy qemu64 memx_rw_test,memx_mmap_test,memx_policy_test writable=1"
 )
 export MEMX_TALLY="$out/tally"
 : > "$MEMX_TALLY"

@@ -264,6 +264,8 @@ TEST_F(nodes, memx_non_ram_is_efault)
 	/* The gap after the first range, and the legacy VGA hole. */
 	EXPECT_EQ(-1, pread(self->mem, &c, 1, r[0].end));
 	EXPECT_EQ(EFAULT, errno);
+	/* Byte-exact: a read running out of RAM mid-page is short. */
+	EXPECT_EQ(16, pread(self->mem, line, 32, r[0].end - 16));
 	EXPECT_EQ(-1, pread(self->mem, &c, 1, 0xa0000));
 	EXPECT_EQ(EFAULT, errno);
 	/* The edu device's BAR, from sysfs. */

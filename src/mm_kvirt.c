@@ -175,27 +175,28 @@ int memx_kernel_store(unsigned long addr, const void *buf, size_t len)
 }
 
 /*
- * Check @addr for an access of @len bytes.  Returns 1 for RAM, 0 for I/O
- * memory the node may touch, or a negative errno.
+ * Check @addr for an access.  Returns 1 for RAM, 0 for I/O memory the node
+ * may touch, or a negative errno; @map holds the lookup.
  */
-static int memx_kvirt_check(u64 addr, bool write, bool io)
+static int memx_kvirt_check(u64 addr, bool write, bool io,
+			    struct memx_kmap *map)
 {
-	struct memx_kmap map;
 	int err;
 
-	err = memx_kmap_lookup(addr, &map);
+	err = memx_kmap_lookup(addr, map);
 	if (err)
 		return err;
-	if (write && !map.writable)
+	if (write && !map->writable)
 		return -EFAULT;
-	if (!memx_pfn_is_ram(map.pfn))
+	if (!memx_pfn_is_ram(map->pfn))
 		return io ? 0 : -EIO;
-	err = memx_ram_page_check(map.pfn);
+	err = memx_ram_page_check(map->pfn);
 	return err ? err : 1;
 }
 
 static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io)
 {
+	struct memx_kmap map;
 	int ret;
 
 	if (memx_is_user_half(addr)) {
@@ -204,7 +205,7 @@ static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io)
 		return len;
 	}
 
-	ret = memx_kvirt_check(addr, false, io);
+	ret = memx_kvirt_check(addr, false, io, &map);
 	if (ret < 0)
 		return ret;
 	if (!ret)
@@ -218,6 +219,7 @@ static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io)
 
 static ssize_t memx_kvirt_write(u64 addr, const void *buf, size_t len, bool io)
 {
+	struct memx_kmap map;
 	int ret;
 
 	if (memx_is_user_half(addr)) {
@@ -226,14 +228,53 @@ static ssize_t memx_kvirt_write(u64 addr, const void *buf, size_t len, bool io)
 		return len;
 	}
 
-	ret = memx_kvirt_check(addr, true, io);
+	ret = memx_kvirt_check(addr, true, io, &map);
 	if (ret < 0)
 		return ret;
 	ret = memx_kernel_store(addr, buf, len);
 	return ret ? ret : len;
 }
 
+/* The frame behind a kernel page; the user half is not mappable. */
+static int memx_kvirt_frame(u64 addr, bool write, bool io,
+			    struct memx_frame *frame)
+{
+	struct memx_kmap map;
+	int ret;
+
+	if (memx_is_user_half(addr))
+		return -ENXIO;
+	ret = memx_kvirt_check(addr, write, io, &map);
+	if (ret < 0)
+		return ret;
+	frame->pfn = map.pfn;
+	frame->io = !ret;
+	return 0;
+}
+
+static int memx_kvirt_vtop(struct memx_vtop *vtop)
+{
+	struct memx_kmap map;
+	int err;
+
+	if (memx_is_user_half(vtop->vaddr))
+		return -EFAULT;
+	err = memx_kmap_lookup(vtop->vaddr, &map);
+	if (err)
+		return err;
+	vtop->paddr = PFN_PHYS(map.pfn) + offset_in_page(vtop->vaddr);
+	vtop->shift = map.shift;
+	vtop->flags = 0;
+	if (memx_pfn_is_ram(map.pfn))
+		vtop->flags |= MEMX_VTOP_RAM;
+	if (map.writable)
+		vtop->flags |= MEMX_VTOP_WRITABLE;
+	return 0;
+}
+
 const struct memx_ops memx_kvirt_ops = {
 	.read	= memx_kvirt_read,
 	.write	= memx_kvirt_write,
+	.frame	= memx_kvirt_frame,
+	.vtop	= memx_kvirt_vtop,
 };

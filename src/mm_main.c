@@ -18,8 +18,6 @@
 #include <linux/security.h>
 #include <linux/uaccess.h>
 
-#include <uapi/memx.h>
-
 #include "memx.h"
 #include "memx_compat.h"
 
@@ -192,11 +190,31 @@ static long memx_ioctl_xfer(struct file *file, void __user *argp, bool write)
 	return 0;
 }
 
+static long memx_ioctl_vtop(struct file *file, void __user *argp)
+{
+	const struct memx_node *node = file->private_data;
+	struct memx_vtop vtop;
+	int err;
+
+	if (!node->ops->vtop)
+		return -ENOTTY;
+	if (copy_from_user(&vtop, argp, sizeof(vtop)))
+		return -EFAULT;
+	err = node->ops->vtop(&vtop);
+	if (err)
+		return err;
+	if (copy_to_user(argp, &vtop, sizeof(vtop)))
+		return -EFAULT;
+	return 0;
+}
+
 static long memx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
+	case MEMX_IOC_VTOP:
+		return memx_ioctl_vtop(file, argp);
 	case MEMX_IOC_READ:
 		return memx_ioctl_xfer(file, argp, false);
 	case MEMX_IOC_WRITE:

@@ -76,10 +76,11 @@ int memx_ram_page_check(unsigned long pfn)
 }
 
 /*
- * Check the page holding @addr.  Returns its direct-map address, NULL past
- * the end of RAM, or an ERR_PTR.
+ * Check the page holding @addr for an access of *@len bytes, clipping *@len
+ * to the System RAM range.  Returns the direct-map address, NULL past the
+ * end of RAM, or an ERR_PTR.
  */
-static void *memx_phys_check(u64 addr, bool write)
+static void *memx_phys_check(u64 addr, size_t *len, bool write)
 {
 	unsigned long pfn = PHYS_PFN(addr);
 	struct memx_range r;
@@ -101,12 +102,13 @@ static void *memx_phys_check(u64 addr, bool write)
 		return ERR_PTR(err);
 	if (write && !map.writable)
 		return ERR_PTR(-EFAULT);
+	*len = min_t(u64, *len, r.end - addr + 1);
 	return (void *)va;
 }
 
 static ssize_t memx_phys_read(u64 addr, void *buf, size_t len, bool io)
 {
-	void *va = memx_phys_check(addr, false);
+	void *va = memx_phys_check(addr, &len, false);
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
@@ -117,13 +119,29 @@ static ssize_t memx_phys_read(u64 addr, void *buf, size_t len, bool io)
 
 static ssize_t memx_phys_write(u64 addr, const void *buf, size_t len, bool io)
 {
-	void *va = memx_phys_check(addr, true);
+	void *va = memx_phys_check(addr, &len, true);
 	int err;
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
 	err = memx_kernel_store((unsigned long)va, buf, len);
 	return err ? err : len;
+}
+
+/* mmap needs the whole page in System RAM; past the end is ENXIO too. */
+static int memx_phys_frame(u64 addr, bool write, bool io,
+			   struct memx_frame *frame)
+{
+	size_t len = PAGE_SIZE;
+	void *va = memx_phys_check(addr, &len, write);
+
+	if (!va || (!IS_ERR(va) && len < PAGE_SIZE))
+		return -ENXIO;
+	if (IS_ERR(va))
+		return PTR_ERR(va);
+	frame->pfn = PHYS_PFN(addr);
+	frame->io = false;
+	return 0;
 }
 
 /* Where the hole at or after @pos begins: adjacent RAM ranges merge. */
@@ -163,4 +181,5 @@ const struct memx_ops memx_phys_ops = {
 	.read	= memx_phys_read,
 	.write	= memx_phys_write,
 	.seek	= memx_phys_seek,
+	.frame	= memx_phys_frame,
 };

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memx mmap and MEMX_IOC_VTOP, checked against /proc/kcore, /proc/version,
+ * /proc/self/pagemap, sysfs and the helper module's debugfs files.
+ */
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "memx_test.h"
+
+#define WRITABLE		"/sys/module/memx/parameters/writable"
+#define START_KERNEL_MAP	0xffffffff80000000ULL
+
+FIXTURE(maps) {
+	int mem, kmem, allkmem;
+	uint64_t vbuf;
+	char blob[4 * PAGE];
+};
+
+FIXTURE_SETUP(maps)
+{
+	int fd;
+
+	self->mem = open("/dev/memx", O_RDONLY);
+	self->kmem = open("/dev/kmemx", O_RDONLY);
+	self->allkmem = open("/dev/allkmemx", O_RDONLY);
+	if (self->mem < 0 || self->kmem < 0 || self->allkmem < 0)
+		SKIP(return, "memx nodes not available: %s", strerror(errno));
+	self->vbuf = read_num(HELPER "vbuf_addr", 0);
+	fd = open(HELPER "vbuf", O_RDONLY);
+	if (!self->vbuf || fd < 0)
+		SKIP(return, "memx_helper not loaded");
+	ASSERT_EQ(sizeof(self->blob), read(fd, self->blob, sizeof(self->blob)));
+	close(fd);
+}
+
+FIXTURE_TEARDOWN(maps)
+{
+	if (self->mem >= 0)
+		close(self->mem);
+	if (self->kmem >= 0)
+		close(self->kmem);
+	if (self->allkmem >= 0)
+		close(self->allkmem);
+}
+
+static void *map_at(int fd, uint64_t addr, size_t len, int prot)
+{
+	return mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)addr);
+}
+
+/* Open read-write with `writable` on for the open only. */
+static int open_rw(const char *path)
+{
+	char was[4] = "N";
+	int fd;
+
+	read_file(WRITABLE, was, sizeof(was));
+	if (write_str(WRITABLE, "Y"))
+		return -1;
+	fd = open(path, O_RDWR);
+	write_str(WRITABLE, was);
+	return fd;
+}
+
+/* A value read straight from /proc/kcore at kernel address @va. */
+static int kcore_read(uint64_t va, void *buf, size_t len)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, i, ret = -1;
+
+	fd = open("/proc/kcore", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		goto out;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			goto out;
+		if (ph.p_type == PT_LOAD && va >= ph.p_vaddr &&
+		    va - ph.p_vaddr < ph.p_memsz) {
+			if (pread(fd, buf, len, ph.p_offset + va - ph.p_vaddr) ==
+			    (ssize_t)len)
+				ret = 0;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* A mapped RAM page holds the page's own bytes, and pread agrees. */
+TEST_F(maps, memx_maps_our_own_page)
+{
+	char *buf, *map, page[PAGE];
+	uint64_t pa;
+
+	buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
+		   -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	memset(buf, 0x3c, PAGE);
+	strcpy(buf + 64, "mapped through /dev/memx");
+	pa = user_phys(buf);
+	ASSERT_NE(0, pa);
+	map = map_at(self->mem, pa, PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(0, memcmp(map, buf, PAGE));
+	ASSERT_EQ(PAGE, pread(self->mem, page, PAGE, pa));
+	EXPECT_EQ(0, memcmp(map, page, PAGE));
+	/* Seen live: the mapping is the frame, not a copy. */
+	buf[0] = 0x11;
+	EXPECT_EQ(0x11, map[0]);
+	munmap(map, PAGE);
+	munmap(buf, PAGE);
+}
+
+TEST_F(maps, kmemx_maps_linux_banner)
+{
+	uint64_t banner = ksym("linux_banner");
+	char version[512], *map;
+	size_t len;
+
+	ASSERT_LT(0, read_file("/proc/version", version, sizeof(version)));
+	len = strlen(version);
+	map = map_at(self->kmem, banner & ~(PAGE - 1), 2 * PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(0, memcmp(map + banner % PAGE, version, len));
+	munmap(map, 2 * PAGE);
+}
+
+/* Each page of a vmalloc buffer maps its own frame. */
+TEST_F(maps, kmemx_maps_vmalloc_page_by_page)
+{
+	char *map = map_at(self->kmem, self->vbuf, 4 * PAGE, PROT_READ);
+
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(0, memcmp(map, self->blob, 4 * PAGE));
+	munmap(map, 4 * PAGE);
+}
+
+TEST_F(maps, a_page_not_ram_or_not_mapped_is_enxio)
+{
+	struct ram_range r[64];
+	int n = iomem_ram(r, 64);
+
+	ASSERT_LT(1, n);
+	/* The last page of the first RAM range and the hole after it. */
+	EXPECT_EQ(MAP_FAILED, map_at(self->mem, (r[0].end & ~(PAGE - 1)) -
+				     PAGE, 2 * PAGE, PROT_READ));
+	EXPECT_EQ(ENXIO, errno);
+	/* Past the end of memory. */
+	EXPECT_EQ(MAP_FAILED, map_at(self->mem, r[n - 1].end, PAGE, PROT_READ));
+	EXPECT_EQ(ENXIO, errno);
+	/* The vmalloc buffer and its guard page. */
+	EXPECT_EQ(MAP_FAILED, map_at(self->kmem, self->vbuf, 5 * PAGE,
+				     PROT_READ));
+	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(MAP_FAILED, map_at(self->allkmem, self->vbuf + 4 * PAGE,
+				     PAGE, PROT_READ));
+	EXPECT_EQ(ENXIO, errno);
+}
+
+TEST_F(maps, map_private_is_einval)
+{
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE,
+				   self->kmem, (off_t)self->vbuf));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE,
+				   self->mem, 1ULL << 32));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* PROT_WRITE needs a descriptor open for writing (the VFS: EACCES). */
+TEST_F(maps, prot_write_needs_rdwr)
+{
+	EXPECT_EQ(MAP_FAILED, map_at(self->kmem, self->vbuf, PAGE,
+				     PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+}
+
+/* edu's BAR: EIO through kmemx, uncached through allkmemx, ENXIO on memx. */
+TEST_F(maps, edu_bar_through_each_node)
+{
+	uint64_t edu = edu_mmio(), bar;
+	volatile uint32_t *regs;
+	char line[128];
+	FILE *f;
+
+	if (!edu)
+		SKIP(return, "edu device missing");
+	EXPECT_EQ(MAP_FAILED, map_at(self->kmem, edu, PAGE, PROT_READ));
+	EXPECT_EQ(EIO, errno);
+	regs = map_at(self->allkmem, edu, PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, regs);
+	EXPECT_EQ(0x010000ed, regs[0]);
+	munmap((void *)regs, PAGE);
+
+	f = popen("cat $(grep -l 0x11e8 /sys/bus/pci/devices/*/device | "
+		  "sed 's/device$/resource/')", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
+	pclose(f);
+	bar = strtoull(line, NULL, 0);
+	EXPECT_EQ(MAP_FAILED, map_at(self->mem, bar, PAGE, PROT_READ));
+	EXPECT_EQ(ENXIO, errno);
+}
+
+/* A write through a shared writable mapping is seen by the kernel. */
+TEST_F(maps, write_through_mapping_seen_by_kernel)
+{
+	static const char msg[] = "stored through a memx mapping";
+	char blob[4 * PAGE], *map;
+	int fd = open_rw("/dev/kmemx"), bfd;
+
+	ASSERT_LE(0, fd);
+	map = map_at(fd, self->vbuf, 4 * PAGE, PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, map);
+	memcpy(map + 2 * PAGE + 17, msg, sizeof(msg));
+	munmap(map, 4 * PAGE);
+	bfd = open(HELPER "vbuf", O_RDONLY);
+	ASSERT_LE(0, bfd);
+	ASSERT_EQ(sizeof(blob), read(bfd, blob, sizeof(blob)));
+	close(bfd);
+	EXPECT_EQ(0, memcmp(blob + 2 * PAGE + 17, msg, sizeof(msg)));
+
+	/* Read-only kernel pages: no writable mapping, no mprotect to one. */
+	map = map_at(fd, ksym("linux_banner") & ~(PAGE - 1), PAGE,
+		     PROT_READ | PROT_WRITE);
+	EXPECT_EQ(MAP_FAILED, map);
+	EXPECT_EQ(EACCES, errno);
+	map = map_at(fd, ksym("linux_banner") & ~(PAGE - 1), PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(-1, mprotect(map, PAGE, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap(map, PAGE);
+	close(fd);
+}
+
+/* VTOP of linux_banner: phys_base + (vaddr - __START_KERNEL_map). */
+TEST_F(maps, vtop_of_linux_banner)
+{
+	uint64_t banner = ksym("linux_banner"), phys_base, kcore_pa;
+	struct memx_vtop v = { .vaddr = banner };
+
+	ASSERT_EQ(0, kcore_read(ksym("phys_base"), &phys_base, 8));
+	ASSERT_EQ(0, ioctl(self->kmem, MEMX_IOC_VTOP, &v));
+	EXPECT_EQ(banner - START_KERNEL_MAP + phys_base, v.paddr);
+	ASSERT_EQ(0, virt_to_phys_kcore(banner, &kcore_pa));
+	EXPECT_EQ(kcore_pa, v.paddr);
+	EXPECT_EQ(MEMX_VTOP_RAM, v.flags);
+	EXPECT_TRUE(v.shift == 12 || v.shift == 21 || v.shift == 30);
+	ASSERT_EQ(0, ioctl(self->allkmem, MEMX_IOC_VTOP, &v));
+	EXPECT_EQ(banner - START_KERNEL_MAP + phys_base, v.paddr);
+}
+
+/* VTOP of the vmalloc buffer gives the helper's per-page frames. */
+TEST_F(maps, vtop_of_vmalloc_and_io)
+{
+	struct memx_vtop v = { 0 };
+	unsigned long long pa;
+	uint64_t edu = edu_mmio();
+	FILE *f = fopen(HELPER "vbuf_phys", "r");
+	int i;
+
+	ASSERT_NE(NULL, f);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(1, fscanf(f, "%llx", &pa));
+		v.vaddr = self->vbuf + i * PAGE + 123;
+		ASSERT_EQ(0, ioctl(self->kmem, MEMX_IOC_VTOP, &v));
+		EXPECT_EQ(pa + 123, v.paddr);
+		EXPECT_EQ(MEMX_VTOP_RAM | MEMX_VTOP_WRITABLE, v.flags);
+		EXPECT_EQ(12, v.shift);
+	}
+	fclose(f);
+	if (!edu)
+		SKIP(return, "edu device missing");
+	v.vaddr = edu + 4;
+	ASSERT_EQ(0, ioctl(self->kmem, MEMX_IOC_VTOP, &v));
+	EXPECT_EQ(0, v.flags & MEMX_VTOP_RAM);
+	EXPECT_EQ(4, v.paddr % PAGE);
+}
+
+TEST_F(maps, vtop_errors)
+{
+	struct memx_vtop v = { .vaddr = self->vbuf + 4 * PAGE };
+
+	EXPECT_EQ(-1, ioctl(self->kmem, MEMX_IOC_VTOP, &v));
+	EXPECT_EQ(EFAULT, errno);
+	v.vaddr = (uintptr_t)&v;
+	EXPECT_EQ(-1, ioctl(self->allkmem, MEMX_IOC_VTOP, &v));
+	EXPECT_EQ(EFAULT, errno);
+	v.vaddr = 0x8000000000000000ULL;
+	EXPECT_EQ(-1, ioctl(self->kmem, MEMX_IOC_VTOP, &v));
+	EXPECT_EQ(EFAULT, errno);
+	v.vaddr = ksym("linux_banner");
+	EXPECT_EQ(-1, ioctl(self->mem, MEMX_IOC_VTOP, &v));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+static long mem_free_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * munmap and process exit leave nothing behind: 16 MiB of low RAM (where no
+ * test poisons a page) mapped 200 times would show any page kept.
+ */
+TEST_F(maps, many_mappings_leave_nothing_behind)
+{
+	const size_t len = 16 << 20;
+	struct ram_range r[64];
+	int i, status, n = iomem_ram(r, 64);
+	long before, after;
+	uint64_t pa;
+	char *m;
+
+	ASSERT_LT(1, n);
+	ASSERT_LT(r[1].start + 2 * len, r[1].end);
+	pa = (r[1].start + len) & ~(PAGE - 1);
+	before = mem_free_kb();
+	for (i = 0; i < 100; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			/* Exit with the mappings still in place. */
+			if (map_at(self->mem, pa, len, PROT_READ) == MAP_FAILED)
+				_exit(errno);
+			if (map_at(self->kmem, self->vbuf, 4 * PAGE,
+				   PROT_READ) == MAP_FAILED)
+				_exit(100 + errno);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+		m = map_at(self->mem, pa, len, PROT_READ);
+		ASSERT_NE(MAP_FAILED, m);
+		ASSERT_EQ(0, munmap(m, len));
+	}
+	after = mem_free_kb();
+	TH_LOG("MemFree %ld kB before, %ld kB after 200 mappings of 16 MiB",
+	       before, after);
+	EXPECT_GT(16384, before - after);
+}
+
+TEST_HARNESS_MAIN
