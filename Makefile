@@ -11,12 +11,32 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# Into /lib/modules/$(KVER)/updates (under INSTALL_MOD_PATH if set), then depmod.
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+# DKMS from a checkout: the sources under /usr/src/memx-<version>.
+DKMS_VER := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/memx-$(DKMS_VER)
+
+dkms-install:
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	cp -r Kbuild Makefile dkms.conf src include $(DKMS_SRC)/
+	dkms add memx/$(DKMS_VER)
+	dkms build memx/$(DKMS_VER) -k $(KVER)
+	dkms install memx/$(DKMS_VER) -k $(KVER)
+
+dkms-remove:
+	dkms remove memx/$(DKMS_VER) --all
+	rm -rf $(DKMS_SRC)
+
 clean:
 	rm -rf src/*.o src/.*.cmd selftests/out
 	cd selftests/helper && rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
-.PHONY: all modules clean
+.PHONY: all modules install dkms-install dkms-remove clean
 
 # The test command: deps, build, and every boot of the VM matrix.
 check:

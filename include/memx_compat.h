@@ -8,7 +8,6 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
-#include <linux/version.h>
 
 /*
  * Linux 6.12 ("fs: add FOP_UNSIGNED_OFFSET to fop_flags", commit 641bb4394f40)
@@ -29,9 +28,9 @@ static inline void memx_set_unsigned_offset(struct file *file)
 /*
  * Linux 6.3 ("mm: introduce vma->vm_flags wrapper functions", commit
  * bc292ab00f6c) made vm_flags read-only outside these helpers.  They are
- * inline functions, so only the version can tell.
+ * inline functions: Kbuild probes the headers for them (HAVE_VM_FLAGS_CLEAR).
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#ifndef HAVE_VM_FLAGS_CLEAR
 static inline void vm_flags_clear(struct vm_area_struct *vma,
 				  vm_flags_t flags)
 {

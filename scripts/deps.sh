@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install what memx's build and tests need on Debian 12, idempotently:
-# host packages through apt, the test kernel unpacked (never installed) into
-# the cache, and the kselftest harness headers from linux-source-6.1.
-# Prints the kernel version it settled on, once chosen, on its last line.
+# host packages through apt (headers of the -amd64, -cloud-amd64 and
+# -rt-amd64 flavours), the -amd64 and -rt-amd64 test kernels unpacked (never
+# installed) into the cache, and the kselftest harness headers and
+# checkpatch from linux-source-6.1.
+# Prints the -amd64 kernel version it settled on on its last line.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,9 +35,11 @@ if [ ! -s "$cache/kver" ]; then
 	echo "$kver" > "$cache/kver"
 fi
 kver=$(cat "$cache/kver")
+abi=${kver%-amd64}
 
 pkgs=(gcc make libc6-dev qemu-system-x86 busybox-static cpio kmod xz-utils
-      "linux-headers-$kver")
+      dkms sparse perl "linux-headers-$abi-amd64"
+      "linux-headers-$abi-cloud-amd64" "linux-headers-$abi-rt-amd64")
 missing=()
 for p in "${pkgs[@]}"; do
 	installed "$p" || missing+=("$p")
@@ -55,14 +59,15 @@ fetch_deb() {
 	ls "$dir"/*.deb
 }
 
-img="$cache/kernel/$kver"
-if [ ! -e "$img/boot/vmlinuz-$kver" ]; then
-	echo "deps: unpacking linux-image-$kver" >&2
-	deb=$(fetch_deb "linux-image-$kver")
+for k in "$abi-amd64" "$abi-rt-amd64"; do
+	img="$cache/kernel/$k"
+	[ -e "$img/boot/vmlinuz-$k" ] && continue
+	echo "deps: unpacking linux-image-$k" >&2
+	deb=$(fetch_deb "linux-image-$k")
 	rm -rf "$img.tmp" && mkdir -p "$img.tmp"
 	dpkg -x "$deb" "$img.tmp"
 	rm -rf "$(dirname "$deb")" "$img" && mv "$img.tmp" "$img"
-fi
+done
 
 ks="$cache/kselftest"
 if [ ! -e "$ks/kselftest_harness.h" ]; then

@@ -15,7 +15,7 @@
 #include "memx_test.h"
 
 #define WRITABLE	"/sys/module/memx/parameters/writable"
-#define TAINT_USER	(1UL << 6)
+#define TAINT_USER	64UL	/* bit 6 of /proc/sys/kernel/tainted */
 #define NONCANONICAL	0x8000000000000000ULL
 
 FIXTURE(nodes) {
@@ -269,8 +269,7 @@ TEST_F(nodes, memx_non_ram_is_efault)
 	EXPECT_EQ(-1, pread(self->mem, &c, 1, 0xa0000));
 	EXPECT_EQ(EFAULT, errno);
 	/* The edu device's BAR, from sysfs. */
-	f = popen("cat $(grep -l 0x11e8 /sys/bus/pci/devices/*/device | "
-		  "sed 's/device$/resource/')", "r");
+	f = popen(EDU_RESOURCE, "r");
 	ASSERT_NE(NULL, f);
 	ASSERT_NE(NULL, fgets(line, sizeof(line), f));
 	pclose(f);
@@ -335,7 +334,7 @@ TEST_F(nodes, kmemx_unmapped_and_noncanonical_are_efault)
 	unsigned int i;
 	char c;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-1, read_at(self->kmem, bad[i], &c, 1))
 			TH_LOG("%#llx", (unsigned long long)bad[i]);
 		EXPECT_EQ(EFAULT, errno);
@@ -488,7 +487,7 @@ struct reader {
 	int fd;
 	uint64_t addr;
 	size_t len;
-	volatile int done;
+	int done;	/* set by the reader thread, atomically */
 	ssize_t ret;
 };
 
@@ -499,7 +498,7 @@ static void *big_reader(void *arg)
 
 	r->ret = buf ? ioc_xfer(r->fd, MEMX_IOC_READ, r->addr, buf, r->len) : -1;
 	free(buf);
-	r->done = 1;
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -518,7 +517,7 @@ TEST_F(nodes, concurrent_readers_run_in_parallel)
 	};
 	ASSERT_EQ(0, pthread_create(&t, NULL, big_reader, &big));
 	usleep(50000);
-	while (!big.done && small < 100) {
+	while (!__atomic_load_n(&big.done, __ATOMIC_ACQUIRE) && small < 100) {
 		ASSERT_EQ(PAGE, ioc_xfer(self->mem, MEMX_IOC_READ,
 					 r[n - 1].start, page, PAGE));
 		small++;

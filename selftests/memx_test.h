@@ -107,7 +107,7 @@ static inline int kcore_xlate(uint64_t in, uint64_t *out, int to_phys)
 		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
 		    sizeof(ph))
 			goto out;
-		if (ph.p_type != PT_LOAD || ph.p_paddr == (Elf64_Addr)-1)
+		if (ph.p_type != PT_LOAD || ph.p_paddr == ~(Elf64_Addr)0)
 			continue;
 		if (to_phys && in >= ph.p_vaddr && in - ph.p_vaddr < ph.p_memsz) {
 			*out = in - ph.p_vaddr + ph.p_paddr;
@@ -212,6 +212,10 @@ static inline int iomem_ram(struct ram_range *r, int max)
 	fclose(f);
 	return n;
 }
+
+/* Prints the edu device's sysfs resource lines: BAR 0's physical start first. */
+#define EDU_RESOURCE \
+	"cat $(grep -l 0x11e8 /sys/bus/pci/devices/*/device | sed s/device$/resource/)"
 
 /* The QEMU edu device's BAR 0 in the kernel, as the helper module mapped it. */
 static inline uint64_t edu_mmio(void)

@@ -21,10 +21,15 @@ static bool memx_is_user_half(u64 addr)
 	return !(addr >> 63);
 }
 
-/* Canonical for the paging mode in use, not for what the CPU could do. */
+/*
+ * Canonical for the paging mode in use (bits 63..47, or 63..56 with 5-level
+ * paging, all equal), not for what the CPU could do.
+ */
 static bool memx_is_canonical(u64 addr)
 {
-	return __is_canonical_address(addr, __VIRTUAL_MASK_SHIFT + 1);
+	unsigned int shift = 63 - __VIRTUAL_MASK_SHIFT;
+
+	return (u64)((s64)(addr << shift) >> shift) == addr;
 }
 
 int memx_kmap_lookup(unsigned long addr, struct memx_kmap *map)

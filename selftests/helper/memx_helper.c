@@ -27,11 +27,13 @@ static struct debugfs_blob_wrapper vbuf_blob;
 
 static int vbuf_phys_show(struct seq_file *m, void *unused)
 {
+	struct page *page;
 	int i;
 
-	for (i = 0; i < VBUF_PAGES; i++)
-		seq_printf(m, "%#llx\n", (u64)page_to_phys(
-			   vmalloc_to_page(vbuf + i * PAGE_SIZE)));
+	for (i = 0; i < VBUF_PAGES; i++) {
+		page = vmalloc_to_page(vbuf + i * PAGE_SIZE);
+		seq_printf(m, "%#llx\n", (u64)page_to_phys(page));
+	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vbuf_phys);
