@@ -7,6 +7,7 @@
 # initramfs per test kernel and boots them in QEMU.
 # check: the lint gate, `make install`, every boot of the matrix below, then
 # one closing line "N passed, N failed, N skipped"; non-zero on any failure.
+# KERNELS=6.1,6.12,7.2 (the default) picks the kernel lines to test.
 set -euo pipefail
 
 mode=${1:-check}
@@ -49,7 +50,7 @@ dkms_setup() {
 }
 
 # Build memx (DKMS), the helper and the initramfs for kernel $1.
-prepare() {
+prepare_dkms() {
 	local k=$1
 	local helper="$cache/helper/$k"
 
@@ -77,7 +78,52 @@ install_check() {
 
 make -s -C "$top/selftests" KSFT="$cache/kselftest" OUT="$out/tests"
 dkms_setup > "$out/dkms-add.log" 2>&1 || { cat "$out/dkms-add.log"; exit 1; }
-prepare "$kver"
+prepare_dkms "$kver"
+
+# kbuild KVER KDIR ROOT NAME FILES...: a W=1 build of FILES, in a chroot
+# into ROOT unless it is /; fails on any warning.  Prints the .ko's path.
+kbuild() {
+	local k=$1 kdir=$2 root=$3 name=$4
+	local dir="$root/build/$k/$name" log="$out/build-$k-$name.log"
+	shift 4
+
+	rm -rf "$dir" && mkdir -p "$dir" && cp -r "$@" "$dir/"
+	if [ "$root" = / ]; then
+		make -C "$kdir" M="$dir" W=1 -j"$jobs" modules > "$log" 2>&1
+	else
+		# objtool reads /proc; unmounted again so the cache stays plain.
+		mount -t proc proc "$root/proc"
+		chroot "$root" make -C "$kdir" M="/build/$k/$name" W=1 \
+			-j"$jobs" modules > "$log" 2>&1
+		local rc=$?
+		umount "$root/proc"
+		[ $rc -eq 0 ]
+	fi || { cat "$log" >&2; return 1; }
+	if grep -E 'warning:|error:' "$log" >&2; then
+		return 1
+	fi
+	echo "$dir/$name.ko"
+}
+
+# A newer line: W=1 builds of memx and the helper, and its initramfs;
+# sets built_kver.
+prepare_line() {
+	local k kdir root vmlinuz memx helper
+
+	read -r k kdir root vmlinuz < <("$top/scripts/kernels.sh" "$1")
+	echo "== building memx for $k (W=1)"
+	memx=$(kbuild "$k" "$kdir" "$root" memx "$top/Kbuild" "$top/src" \
+		"$top/include") || return 1
+	helper=$(kbuild "$k" "$kdir" "$root" memx_helper \
+		"$top/selftests/helper/Kbuild" \
+		"$top/selftests/helper/memx_helper.c") || return 1
+	mkdir -p "$cache/kernel/$k/boot"
+	[ -e "$cache/kernel/$k/boot/vmlinuz-$k" ] ||
+		cp "$vmlinuz" "$cache/kernel/$k/boot/vmlinuz-$k"
+	"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
+		"$helper" "$out/tests"
+	built_kver=$k
+}
 
 run="$top/selftests/vm/run.sh"
 boot() {	# boot NAME KERNEL CPU MODE TESTS PARAMS
@@ -97,25 +143,45 @@ demo)
 	;;
 esac
 
-prepare "$abi-rt-amd64"
-
-echo "== lint"
-while read -r line; do
-	case "$line" in
-	"lint: "*clean) echo "[host] ok ${line#lint: }"; echo "1 0 0" >> "$MEMX_TALLY" ;;
-	"lint: "*) echo "[host] not ok ${line#lint: }"; echo "0 1 0" >> "$MEMX_TALLY" ;;
-	*) echo "[host]   $line" ;;
-	esac
-done < <("$top/scripts/lint.sh" "$abi" || true)
-host_check "make install into updates/ with depmod" install_check
-
-# The boot matrix: name, kernel, CPU (max has 5-level paging), tests, params.
+lines=${KERNELS:-6.1,6.12,7.2}
 all=memx_module_test,memx_rw_test,memx_mmap_test
-boots=(
-	"main $kver max $all -"
-	"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_policy_test writable=1"
-	"rt $abi-rt-amd64 max $all -"
-)
+boots=()
+for l in ${lines//,/ }; do
+	case "$l" in
+	6.1)
+		prepare_dkms "$abi-rt-amd64"
+		echo "== lint"
+		while read -r line; do
+			case "$line" in
+			"lint: "*clean)
+				echo "[host] ok ${line#lint: }"
+				echo "1 0 0" >> "$MEMX_TALLY" ;;
+			"lint: "*)
+				echo "[host] not ok ${line#lint: }"
+				echo "0 1 0" >> "$MEMX_TALLY" ;;
+			*) echo "[host]   $line" ;;
+			esac
+		done < <("$top/scripts/lint.sh" "$abi" || true)
+		host_check "make install into updates/ with depmod" install_check
+		# name, kernel, CPU (max: 5-level paging), tests, memx params
+		boots+=("main $kver max $all -"
+			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_policy_test writable=1"
+			"rt $abi-rt-amd64 max $all -")
+		;;
+	6.12|7.2)
+		built_kver=
+		host_check "memx and helper build for $l with W=1, no warnings" \
+			prepare_line "$l"
+		[ -n "$built_kver" ] &&
+			boots+=("linux-$l $built_kver max $all -")
+		;;
+	*)
+		echo "unknown kernel line $l (KERNELS=6.1,6.12,7.2)"
+		exit 1
+		;;
+	esac
+done
+
 for b in "${boots[@]}"; do
 	read -r name k cpu tests params <<< "$b"
 	[ "$params" = - ] && params=

@@ -372,7 +372,32 @@ TEST_F(nodes, secretmem_page_is_efault)
 	close(fd);
 }
 
-/* A page poisoned by a child (newer kernels SIGBUS the caller): EIO. */
+/* A KFENCE guard page is an unmapped kernel page: EFAULT, and no report. */
+TEST_F(nodes, kfence_guard_page_is_efault)
+{
+	uint64_t sym = ksym("__kfence_pool"), pool = 0, pa;
+	char c;
+
+	if (!sym)
+		SKIP(return, "kernel built without CONFIG_KFENCE");
+	ASSERT_EQ(0, kcore_read(sym, &pool, 8));
+	if (!pool)
+		SKIP(return, "no KFENCE pool (kfence.sample_interval=0)");
+	/* The first two pages of the pool are guard pages. */
+	EXPECT_EQ(-1, read_at(self->kmem, pool, &c, 1));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, read_at(self->allkmem, pool + PAGE, &c, 1));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(0, virt_to_phys_kcore(pool, &pa));
+	EXPECT_EQ(-1, pread(self->mem, &c, 1, pa));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+/*
+ * A page poisoned by a child: newer kernels kill the caller of MADV_HWPOISON
+ * with SIGBUS, so the child reports the frame first; SIGBUS or a clean exit
+ * both mean the page is poisoned.
+ */
 TEST_F(nodes, hwpoisoned_page_is_eio)
 {
 	uint64_t pa = 0, va;
@@ -389,18 +414,19 @@ TEST_F(nodes, hwpoisoned_page_is_eio)
 
 		memset(p, 0x42, PAGE);
 		pa = user_phys(p);
-		if (madvise(p, PAGE, MADV_HWPOISON))
-			pa = 0;
 		if (write(pfd[1], &pa, sizeof(pa)) != sizeof(pa))
-			_exit(1);
-		_exit(0);
+			_exit(2);
+		_exit(madvise(p, PAGE, MADV_HWPOISON) ? 1 : 0);
 	}
 	close(pfd[1]);
 	ASSERT_EQ(sizeof(pa), read(pfd[0], &pa, sizeof(pa)));
 	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	if (!pa)
-		SKIP(return, "MADV_HWPOISON not available");
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_NE(0, pa);
+	if (WIFEXITED(status) && WEXITSTATUS(status))
+		SKIP(return, "MADV_HWPOISON failed (CONFIG_MEMORY_FAILURE?)");
+	if (WIFSIGNALED(status))
+		ASSERT_EQ(SIGBUS, WTERMSIG(status));
 	EXPECT_EQ(-1, pread(self->mem, &c, 1, pa));
 	EXPECT_EQ(EIO, errno);
 	ASSERT_EQ(0, phys_to_direct_map(pa, &va));

@@ -127,6 +127,35 @@ out:
 	return ret;
 }
 
+/* A value read straight from /proc/kcore at kernel address @va. */
+static inline int kcore_read(uint64_t va, void *buf, size_t len)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, i, ret = -1;
+
+	fd = open("/proc/kcore", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		goto out;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			goto out;
+		if (ph.p_type == PT_LOAD && va >= ph.p_vaddr &&
+		    va - ph.p_vaddr < ph.p_memsz) {
+			if (pread(fd, buf, len, ph.p_offset + va - ph.p_vaddr) ==
+			    (ssize_t)len)
+				ret = 0;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return ret;
+}
+
 static inline int virt_to_phys_kcore(uint64_t va, uint64_t *pa)
 {
 	return kcore_xlate(va, pa, 1);

@@ -18,7 +18,7 @@ results="$MEMX_OUT/$name.results.log"
 rm -f "$console" "$results"
 
 cmdline="console=ttyS0 secretmem.enable=1 panic=-1 oops=panic panic_on_warn=1"
-cmdline+=" movablecore=1G memxt_mode=$mode memxt_tests=$tests"
+cmdline+=" movablecore=1G kfence.sample_interval=100 memxt_mode=$mode memxt_tests=$tests"
 cmdline+=" memxt_params=$params $extra"
 
 qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "${MEMX_CPU:-max}"

@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kernels.sh LINE: make one newer kernel line ready to build for and boot.
+#   6.12  Debian 12 backports: headers, -common, linux-kbuild and the image
+#         unpacked with dpkg -x under the cache (the host gcc-12 builds it)
+#   7.2   Debian unstable: a minbase sid root made with debootstrap under the
+#         cache, its headers and compiler installed there, built in a chroot
+# The archive's address comes from this machine's apt configuration, the
+# newest version of each line from the archive, both at run time.
+# Prints "KVER KDIR ROOT VMLINUZ" (ROOT is / when building on the host).
+set -euo pipefail
+
+line=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${MEMX_CACHE:-$top/.cache}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+export DEBIAN_FRONTEND=noninteractive
+
+# The Debian archive this machine's apt uses (the one serving bookworm).
+archive() {
+	apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
+		awk '$2 == "bookworm" { print $1; exit }'
+}
+
+# Private apt state for one suite: apt_suite SUITE -> sets $apt (options).
+apt_suite() {
+	local dir="$cache/apt/$1" uri
+
+	uri=$(archive)
+	[ -n "$uri" ] || { echo "kernels: no bookworm archive in apt" >&2; exit 1; }
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	echo "deb [signed-by=$keyring] $uri $1 main" > "$dir/sources.list"
+	apt=(-o "Dir::Etc::SourceList=$dir/sources.list"
+	     -o "Dir::Etc::SourceParts=$dir/none"
+	     -o "Dir::State::Lists=$dir/lists"
+	     -o "Dir::Cache=$dir" -o "Dir::Cache::archives=$dir/archives"
+	     -o APT::Sandbox::User=root -qq)
+	# Refresh at most daily, so the newest version is found.
+	if [ -z "$(find "$dir/lists" -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
+		apt-get "${apt[@]}" update >&2
+	fi
+}
+
+# The ABI name linux-headers-amd64 points at in the suite (7.2.13+deb14).
+newest_abi() {
+	apt-cache "${apt[@]}" depends linux-headers-amd64 |
+		sed -n 's/^ *Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1
+}
+
+line_612() {
+	local abi kv root deb dl
+
+	apt_suite bookworm-backports
+	abi=$(newest_abi)
+	kv=$abi-amd64
+	root="$cache/kernel/$kv"
+	if [ ! -e "$root/.ready" ]; then
+		echo "kernels: unpacking $kv" >&2
+		rm -rf "$root" "$cache/dl-$kv" && mkdir -p "$root" "$cache/dl-$kv"
+		dl="$cache/dl-$kv"
+		(cd "$dl" && apt-get "${apt[@]}" download "linux-image-$kv" \
+			"linux-headers-$kv" "linux-headers-$abi-common" \
+			"linux-kbuild-$abi" >&2)
+		for deb in "$dl"/*.deb; do
+			dpkg -x "$deb" "$root"
+		done
+		rm -rf "$dl"
+		# The headers include their -common half by absolute path.
+		sed -i "s|include /usr/src/|include $root/usr/src/|" \
+			"$root/usr/src/linux-headers-$kv/Makefile"
+		touch "$root/.ready"
+	fi
+	echo "$kv $root/usr/src/linux-headers-$kv / $root/boot/vmlinuz-$kv"
+}
+
+line_72() {
+	local abi kv root uri
+
+	apt_suite sid
+	abi=$(newest_abi)
+	kv=$abi-amd64
+	root="$cache/sid"
+	uri=$(archive)
+	if [ ! -e "$root/.ready" ]; then
+		command -v debootstrap > /dev/null ||
+			apt-get install -y -qq --no-install-recommends debootstrap >&2
+		echo "kernels: debootstrap sid into $root" >&2
+		rm -rf "$root"
+		debootstrap --variant=minbase sid "$root" "$uri" > "$cache/sid.log"
+		touch "$root/.ready"
+	fi
+	# The root's apt follows this machine's Acquire settings (proxies,
+	# a mirror snapshot's expired Valid-Until).
+	if [ ! -e "$root/etc/apt/apt.conf.d/99memx-host" ]; then
+		apt-config dump | grep '^Acquire::' \
+			> "$root/etc/apt/apt.conf.d/99memx-host"
+	fi
+	if [ ! -e "$root/.ready-$kv" ]; then
+		echo "kernels: installing linux-headers-$kv in the sid root" >&2
+		chroot "$root" apt-get update -qq >&2
+		chroot "$root" apt-get install -y -qq --no-install-recommends \
+			make "linux-headers-$kv" >&2
+		(cd "$root/tmp" && chroot "$root" sh -c \
+			"cd /tmp && apt-get download -qq linux-binary-$kv" >&2)
+		mkdir -p "$cache/kernel/$kv"
+		dpkg -x "$root"/tmp/linux-binary-"$kv"_*.deb "$cache/kernel/$kv"
+		rm -f "$root"/tmp/*.deb
+		touch "$root/.ready-$kv"
+	fi
+	echo "$kv /usr/src/linux-headers-$kv $root" \
+		"$(find "$cache/kernel/$kv" -name 'vmlinuz*' | head -n 1)"
+}
+
+case "$line" in
+6.12) line_612 ;;
+7.2) line_72 ;;
+*) echo "kernels: unknown line $line" >&2; exit 1 ;;
+esac
