@@ -46,8 +46,12 @@ check:
 demo:
 	scripts/check.sh demo
 
+# Throughput against /proc/kcore and memcpy, in the VM (not a test).
+bench:
+	scripts/check.sh bench
+
 # An interactive shell in the test VM with memx loaded (Ctrl-A X quits).
 vm:
 	scripts/check.sh vm
 
-.PHONY: check demo vm
+.PHONY: check demo bench vm

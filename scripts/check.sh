@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [check|demo|vm]: what `make check`, `make demo` and `make vm` do.
+# check.sh [check|demo|bench|vm]: what `make check`, `make demo`,
+# `make bench` and `make vm` do.
 # Installs what is missing, lints, builds memx through DKMS (the module users
 # get is the module tested), its helper and the selftests, packs one
 # initramfs per test kernel and boots them in QEMU.
@@ -137,8 +138,8 @@ vm)
 	boot vm "$kver" max shell "" ""
 	exit
 	;;
-demo)
-	boot demo "$kver" max demo "" ""
+demo|bench)
+	boot "$mode" "$kver" max "$mode" "" ""
 	exit
 	;;
 esac

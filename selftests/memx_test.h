@@ -127,31 +127,45 @@ out:
 	return ret;
 }
 
-/* A value read straight from /proc/kcore at kernel address @va. */
-static inline int kcore_read(uint64_t va, void *buf, size_t len)
+/* Where kernel address @va lies in /proc/kcore's file, or 0. */
+static inline uint64_t kcore_file_offset(uint64_t va)
 {
+	uint64_t off = 0;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
-	int fd, i, ret = -1;
+	int fd, i;
 
 	fd = open("/proc/kcore", O_RDONLY);
 	if (fd < 0)
-		return -1;
+		return 0;
 	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
 		goto out;
 	for (i = 0; i < eh.e_phnum; i++) {
 		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
 		    sizeof(ph))
-			goto out;
+			break;
 		if (ph.p_type == PT_LOAD && va >= ph.p_vaddr &&
 		    va - ph.p_vaddr < ph.p_memsz) {
-			if (pread(fd, buf, len, ph.p_offset + va - ph.p_vaddr) ==
-			    (ssize_t)len)
-				ret = 0;
+			off = ph.p_offset + va - ph.p_vaddr;
 			break;
 		}
 	}
 out:
+	close(fd);
+	return off;
+}
+
+/* A value read straight from /proc/kcore at kernel address @va. */
+static inline int kcore_read(uint64_t va, void *buf, size_t len)
+{
+	uint64_t off = kcore_file_offset(va);
+	int fd, ret = -1;
+
+	fd = open("/proc/kcore", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (off && pread(fd, buf, len, off) == (ssize_t)len)
+		ret = 0;
 	close(fd);
 	return ret;
 }

@@ -36,9 +36,10 @@ timeout -k 10 "$timeout" "${qemu[@]}" \
 rc=$?
 secs=$(( $(date +%s) - start ))
 
-if [ "$mode" = demo ]; then
+if [ "$mode" = demo ] || [ "$mode" = bench ]; then
 	grep -v -e '^MEMX-END' -e '^memx-init: kernel log verdict: clean' \
 		"$results" | tr -d '\r'
+	[ "$mode" = bench ] && cp "$results" "$MEMX_OUT/bench.txt"
 else
 	grep -E '^(not )?ok [0-9]+ |^# (FAIL|SKIP)|^# [a-z_]+\.[ch]:[0-9]+:|^memx-init' \
 		"$results" | tr -d '\r' | sed "s/^/[$name] /"

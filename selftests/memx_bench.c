@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memx_bench: throughput of memx against the kernel's own paths, in the VM.
+ *
+ * Reads the same SIZE bytes of System RAM (the start of the highest RAM
+ * range) through memx read() with 1 MiB and 4 KiB buffers, memx mmap plus a
+ * checksum pass, kmemx read() of the direct map, and /proc/kcore with the
+ * same buffer sizes; and times a user-space memcpy of that size, the
+ * ceiling.  Each is run RUNS times; the median is reported, in MB/s and as
+ * ratios to /proc/kcore and memcpy.  Not a test: no timing is asserted.
+ */
+#include <sys/mman.h>
+#include <time.h>
+
+#include "memx_test.h"
+
+#define SIZE	(512UL << 20)
+#define RUNS	5
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static uint64_t base;		/* physical start of the measured range */
+static uint64_t kcore_off;	/* its offset in /proc/kcore */
+static uint64_t direct_map;	/* its direct-map address */
+static char *buf;		/* read buffer, SIZE bytes */
+static volatile uint64_t sink;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* SIZE bytes from @fd at @off (through lseek) in @chunk-sized reads. */
+static int read_loop(const char *path, uint64_t off, size_t chunk)
+{
+	int fd = open(path, O_RDONLY);
+	size_t done = 0;
+	ssize_t n;
+
+	if (fd < 0 || lseek(fd, (off_t)off, SEEK_SET) == (off_t)-1)
+		return -1;
+	while (done < SIZE) {
+		n = read(fd, buf + done % (1UL << 20), chunk);
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		done += n;
+	}
+	close(fd);
+	return 0;
+}
+
+static int memx_1m(void)
+{
+	return read_loop("/dev/memx", base, 1UL << 20);
+}
+
+static int memx_4k(void)
+{
+	return read_loop("/dev/memx", base, 4096);
+}
+
+static int kmemx_1m(void)
+{
+	return read_loop("/dev/kmemx", direct_map, 1UL << 20);
+}
+
+static int kcore_1m(void)
+{
+	return read_loop("/proc/kcore", kcore_off, 1UL << 20);
+}
+
+static int kcore_4k(void)
+{
+	return read_loop("/proc/kcore", kcore_off, 4096);
+}
+
+/* mmap of the range plus one pass summing every 8 bytes. */
+static int memx_mmap(void)
+{
+	int fd = open("/dev/memx", O_RDONLY);
+	const uint64_t *p;
+	uint64_t sum = 0;
+	size_t i;
+
+	if (fd < 0)
+		return -1;
+	p = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, fd, (off_t)base);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	for (i = 0; i < SIZE / 8; i++)
+		sum += p[i];
+	sink = sum;
+	munmap((void *)p, SIZE);
+	return 0;
+}
+
+static char *src;
+
+static int user_memcpy(void)
+{
+	memcpy(buf, src, SIZE);
+	sink = buf[SIZE - 1];
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median MB/s of RUNS runs, or 0 if the method failed. */
+static double measure(int (*fn)(void))
+{
+	double mbs[RUNS], t;
+	int i;
+
+	for (i = 0; i < RUNS; i++) {
+		t = now();
+		if (fn())
+			return 0;
+		mbs[i] = SIZE / 1e6 / (now() - t);
+	}
+	qsort(mbs, RUNS, sizeof(mbs[0]), cmp_double);
+	return mbs[RUNS / 2];
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(void);
+	} methods[] = {
+		{ "memx read() 1 MiB", memx_1m },
+		{ "memx read() 4 KiB", memx_4k },
+		{ "memx mmap + checksum", memx_mmap },
+		{ "kmemx read() 1 MiB (direct map)", kmemx_1m },
+		{ "/proc/kcore read() 1 MiB", kcore_1m },
+		{ "/proc/kcore read() 4 KiB", kcore_4k },
+		{ "user memcpy", user_memcpy },
+	};
+	double mbs[ARRAY_SIZE(methods)], kcore, copy;
+	struct ram_range r[64];
+	unsigned int i;
+	int n = iomem_ram(r, 64);
+
+	if (n < 1 || r[n - 1].end - r[n - 1].start < SIZE) {
+		fprintf(stderr, "bench: no System RAM range of %lu MiB\n",
+			SIZE >> 20);
+		return 1;
+	}
+	base = r[n - 1].start;
+	if (phys_to_direct_map(base, &direct_map)) {
+		fprintf(stderr, "bench: /proc/kcore has no direct map\n");
+		return 1;
+	}
+	kcore_off = kcore_file_offset(direct_map);
+	buf = malloc(SIZE);
+	src = malloc(SIZE);
+	if (!buf || !src || !kcore_off)
+		return 1;
+	memset(buf, 1, SIZE);
+	memset(src, 2, SIZE);
+
+	for (i = 0; i < ARRAY_SIZE(methods); i++)
+		mbs[i] = measure(methods[i].fn);
+	kcore = mbs[4];
+	copy = mbs[6];
+
+	printf("memx benchmark: %lu MiB of System RAM at %#llx, median of %d\n",
+	       SIZE >> 20, (unsigned long long)base, RUNS);
+	printf("%-34s %10s %10s %10s\n", "method", "MB/s", "x kcore", "x memcpy");
+	for (i = 0; i < ARRAY_SIZE(methods); i++)
+		printf("%-34s %10.0f %10.2f %10.2f\n", methods[i].name, mbs[i],
+		       kcore ? mbs[i] / kcore : 0, copy ? mbs[i] / copy : 0);
+	return 0;
+}
