@@ -18,13 +18,15 @@ struct memx_frame {
 };
 
 /*
- * A backend moves bytes between a bounce buffer and the memory at @addr,
- * never across a page boundary.  It returns the bytes moved, 0 at the end
- * of memory, or a negative errno with nothing moved.
+ * A backend moves bytes between the caller's buffer and the memory at
+ * @addr, never across a page boundary.  It returns the bytes moved (short
+ * when a fault stopped it), 0 at the end of memory, or a negative errno with
+ * nothing moved.
  */
 struct memx_ops {
-	ssize_t (*read)(u64 addr, void *buf, size_t len, bool io);
-	ssize_t (*write)(u64 addr, const void *buf, size_t len, bool io);
+	ssize_t (*read)(u64 addr, char __user *buf, size_t len, bool io);
+	ssize_t (*write)(u64 addr, const char __user *buf, size_t len,
+			 bool io);
 	/* SEEK_END, SEEK_DATA, SEEK_HOLE: *pos from offset to position */
 	int (*seek)(u64 *pos, int whence);
 	/* The frame mmap maps at @addr, after read()'s checks. */
@@ -54,7 +56,18 @@ int memx_ram_page_check(unsigned long pfn);
 /* mm_kvirt.c */
 extern const struct memx_ops memx_kvirt_ops;
 int memx_kmap_lookup(unsigned long addr, struct memx_kmap *map);
-int memx_kernel_store(unsigned long addr, const void *buf, size_t len);
+
+/* mm_access.c: each returns the bytes it could not move */
+size_t memx_read_kernel(void __user *dst, unsigned long src, size_t len);
+size_t memx_write_kernel(unsigned long dst, const void __user *src,
+			 size_t len);
+size_t memx_copy_user(void __user *dst, const void __user *src, size_t len);
+
+/* A backend's result from @left of @len bytes not moved. */
+static inline ssize_t memx_moved(size_t len, size_t left)
+{
+	return left == len ? -EFAULT : len - left;
+}
 
 /* mm_mmap.c */
 int memx_mmap(struct file *file, struct vm_area_struct *vma);

@@ -154,15 +154,16 @@ for l in ${lines//,/ }; do
 		echo "== lint"
 		while read -r line; do
 			case "$line" in
-			"lint: "*clean)
-				echo "[host] ok ${line#lint: }"
+			"lint: ok "*)
+				echo "[host] ok ${line#lint: ok }"
 				echo "1 0 0" >> "$MEMX_TALLY" ;;
-			"lint: "*)
-				echo "[host] not ok ${line#lint: }"
+			"lint: FAIL "*)
+				echo "[host] not ok ${line#lint: FAIL }"
 				echo "0 1 0" >> "$MEMX_TALLY" ;;
 			*) echo "[host]   $line" ;;
 			esac
-		done < <("$top/scripts/lint.sh" "$abi" || true)
+		done < <("$top/scripts/lint.sh" "$abi" ||
+			 echo "lint: FAIL lint.sh exited with an error")
 		host_check "make install into updates/ with depmod" install_check
 		# name, kernel, CPU (max: 5-level paging), tests, memx params
 		boots+=("main $kver max $all -"

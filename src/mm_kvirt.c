@@ -4,9 +4,9 @@
  *
  * An address is looked up in the kernel page tables before anything touches
  * it: unmapped, non-canonical and guard addresses are EFAULT; a frame that is
- * not System RAM is I/O memory, refused (kmemx) or accessed one naturally
- * aligned load or store at a time (allkmemx).  Every access is fault-safe, so
- * a mapping that goes away under us costs an EFAULT, not an oops.
+ * not System RAM is I/O memory, refused (kmemx) or accessed (allkmemx) with
+ * the exact-width, fault-safe accessors of mm_access.c, so a mapping that
+ * goes away under us costs an EFAULT, not an oops.
  */
 
 #include <linux/mm.h>
@@ -64,121 +64,6 @@ int memx_kmap_lookup(unsigned long addr, struct memx_kmap *map)
 	return 0;
 }
 
-/* The largest of 8, 4, 2, 1 that is aligned at @addr and fits in @len. */
-static size_t memx_io_width(unsigned long addr, size_t len)
-{
-	size_t width = 8;
-
-	while (width > len || (addr & (width - 1)))
-		width >>= 1;
-	return width;
-}
-
-/* One load of exactly @width bytes; false if it faulted. */
-static bool memx_load(unsigned long addr, void *buf, size_t width)
-{
-	u64 q;
-	u32 l;
-	u16 w;
-	u8 b;
-
-	switch (width) {
-	case 8:
-		__get_kernel_nofault(&q, (void *)addr, u64, fault);
-		memcpy(buf, &q, 8);
-		break;
-	case 4:
-		__get_kernel_nofault(&l, (void *)addr, u32, fault);
-		memcpy(buf, &l, 4);
-		break;
-	case 2:
-		__get_kernel_nofault(&w, (void *)addr, u16, fault);
-		memcpy(buf, &w, 2);
-		break;
-	default:
-		__get_kernel_nofault(&b, (void *)addr, u8, fault);
-		*(u8 *)buf = b;
-		break;
-	}
-	return true;
-fault:
-	return false;
-}
-
-/* One store of exactly @width bytes; false if it faulted. */
-static bool memx_store(unsigned long addr, const void *buf, size_t width)
-{
-	u64 q;
-	u32 l;
-	u16 w;
-
-	switch (width) {
-	case 8:
-		memcpy(&q, buf, 8);
-		__put_kernel_nofault((void *)addr, &q, u64, fault);
-		break;
-	case 4:
-		memcpy(&l, buf, 4);
-		__put_kernel_nofault((void *)addr, &l, u32, fault);
-		break;
-	case 2:
-		memcpy(&w, buf, 2);
-		__put_kernel_nofault((void *)addr, &w, u16, fault);
-		break;
-	default:
-		__put_kernel_nofault((void *)addr, buf, u8, fault);
-		break;
-	}
-	return true;
-fault:
-	return false;
-}
-
-/* Exact-width loads: I/O registers see the accesses the caller asked for. */
-static int memx_io_load(unsigned long addr, void *buf, size_t len)
-{
-	int ret = 0;
-
-	pagefault_disable();
-	while (len) {
-		size_t width = memx_io_width(addr, len);
-
-		if (!memx_load(addr, buf, width)) {
-			ret = -EFAULT;
-			break;
-		}
-		addr += width;
-		buf += width;
-		len -= width;
-	}
-	pagefault_enable();
-	return ret;
-}
-
-/*
- * Fault-safe store into the kernel mapping (copy_to_kernel_nofault is not
- * exported), with the same exact widths, so it serves RAM and I/O alike.
- */
-int memx_kernel_store(unsigned long addr, const void *buf, size_t len)
-{
-	int ret = 0;
-
-	pagefault_disable();
-	while (len) {
-		size_t width = memx_io_width(addr, len);
-
-		if (!memx_store(addr, buf, width)) {
-			ret = -EFAULT;
-			break;
-		}
-		addr += width;
-		buf += width;
-		len -= width;
-	}
-	pagefault_enable();
-	return ret;
-}
-
 /*
  * Check @addr for an access.  Returns 1 for RAM, 0 for I/O memory the node
  * may touch, or a negative errno; @map holds the lookup.
@@ -199,45 +84,34 @@ static int memx_kvirt_check(u64 addr, bool write, bool io,
 	return err ? err : 1;
 }
 
-static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io)
+static ssize_t memx_kvirt_read(u64 addr, char __user *buf, size_t len,
+			       bool io)
 {
 	struct memx_kmap map;
-	int ret;
+	int err;
 
-	if (memx_is_user_half(addr)) {
-		if (copy_from_user(buf, (const void __user *)addr, len))
-			return -EFAULT;
-		return len;
-	}
-
-	ret = memx_kvirt_check(addr, false, io, &map);
-	if (ret < 0)
-		return ret;
-	if (!ret)
-		ret = memx_io_load(addr, buf, len);
-	else if (copy_from_kernel_nofault(buf, (const void *)addr, len))
-		ret = -EFAULT;
-	else
-		ret = 0;
-	return ret ? ret : len;
+	if (memx_is_user_half(addr))
+		return memx_moved(len, memx_copy_user(buf,
+				  (const void __user *)addr, len));
+	err = memx_kvirt_check(addr, false, io, &map);
+	if (err < 0)
+		return err;
+	return memx_moved(len, memx_read_kernel(buf, addr, len));
 }
 
-static ssize_t memx_kvirt_write(u64 addr, const void *buf, size_t len, bool io)
+static ssize_t memx_kvirt_write(u64 addr, const char __user *buf, size_t len,
+				bool io)
 {
 	struct memx_kmap map;
-	int ret;
+	int err;
 
-	if (memx_is_user_half(addr)) {
-		if (copy_to_user((void __user *)addr, buf, len))
-			return -EFAULT;
-		return len;
-	}
-
-	ret = memx_kvirt_check(addr, true, io, &map);
-	if (ret < 0)
-		return ret;
-	ret = memx_kernel_store(addr, buf, len);
-	return ret ? ret : len;
+	if (memx_is_user_half(addr))
+		return memx_moved(len, memx_copy_user((void __user *)addr,
+				  buf, len));
+	err = memx_kvirt_check(addr, true, io, &map);
+	if (err < 0)
+		return err;
+	return memx_moved(len, memx_write_kernel(addr, buf, len));
 }
 
 /* The frame behind a kernel page; the user half is not mappable. */

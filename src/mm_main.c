@@ -12,7 +12,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
-#include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/security.h>
@@ -88,24 +87,6 @@ static void memx_log_write(const struct memx_node *node, u64 addr,
 		add_taint(TAINT_USER, LOCKDEP_STILL_OK);
 }
 
-/* Move one page-bounded chunk between the user buffer and memory. */
-static ssize_t memx_chunk(const struct memx_node *node, u64 addr,
-			  char __user *ubuf, size_t len, void *bounce,
-			  bool write)
-{
-	ssize_t ret;
-
-	if (!write) {
-		ret = node->ops->read(addr, bounce, len, node->io);
-		if (ret > 0 && copy_to_user(ubuf, bounce, ret))
-			ret = -EFAULT;
-		return ret;
-	}
-	if (copy_from_user(bounce, ubuf, len))
-		return -EFAULT;
-	return node->ops->write(addr, bounce, len, node->io);
-}
-
 /*
  * The transfer shared by read(), write() and the ioctls: page by page,
  * rescheduling between pages and stopping on a signal.  Returns the bytes
@@ -115,20 +96,19 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 			 char __user *ubuf, size_t count, bool write)
 {
 	ssize_t done = 0, ret = 0;
-	void *bounce;
-
-	bounce = (void *)__get_free_page(GFP_KERNEL);
-	if (!bounce)
-		return -ENOMEM;
 
 	while (count) {
-		size_t len = min_t(size_t, count, PAGE_SIZE - offset_in_page(addr));
+		size_t len = min_t(size_t, count,
+				   PAGE_SIZE - offset_in_page(addr));
 
 		if (signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
-		ret = memx_chunk(node, addr, ubuf, len, bounce, write);
+		if (write)
+			ret = node->ops->write(addr, ubuf, len, node->io);
+		else
+			ret = node->ops->read(addr, ubuf, len, node->io);
 		if (ret <= 0)
 			break;
 		done += ret;
@@ -138,7 +118,6 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 		cond_resched();
 	}
 
-	free_page((unsigned long)bounce);
 	if (write && done)
 		memx_log_write(node, addr - done, done);
 	return done ? done : ret;

@@ -106,26 +106,24 @@ static void *memx_phys_check(u64 addr, size_t *len, bool write)
 	return (void *)va;
 }
 
-static ssize_t memx_phys_read(u64 addr, void *buf, size_t len, bool io)
+static ssize_t memx_phys_read(u64 addr, char __user *buf, size_t len,
+			      bool io)
 {
 	void *va = memx_phys_check(addr, &len, false);
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
-	if (copy_from_kernel_nofault(buf, va, len))
-		return -EFAULT;
-	return len;
+	return memx_moved(len, memx_read_kernel(buf, (unsigned long)va, len));
 }
 
-static ssize_t memx_phys_write(u64 addr, const void *buf, size_t len, bool io)
+static ssize_t memx_phys_write(u64 addr, const char __user *buf, size_t len,
+			       bool io)
 {
 	void *va = memx_phys_check(addr, &len, true);
-	int err;
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
-	err = memx_kernel_store((unsigned long)va, buf, len);
-	return err ? err : len;
+	return memx_moved(len, memx_write_kernel((unsigned long)va, buf, len));
 }
 
 /* mmap needs the whole page in System RAM; past the end is ENXIO too. */
