@@ -50,8 +50,12 @@ demo:
 bench:
 	scripts/check.sh bench
 
+# crash and drgn reading the live VM kernel through memx.
+clients:
+	scripts/check.sh clients
+
 # An interactive shell in the test VM with memx loaded (Ctrl-A X quits).
 vm:
 	scripts/check.sh vm
 
-.PHONY: check demo bench vm
+.PHONY: check demo bench clients vm

@@ -6,7 +6,8 @@
 # Installs what is missing, lints, builds memx through DKMS (the module users
 # get is the module tested), its helper and the selftests, packs one
 # initramfs per test kernel and boots them in QEMU.
-# check: the lint gate, `make install`, every boot of the matrix below, then
+# check: the lint gate, `make install`, every boot of the matrix below and
+# the crash/drgn boot (`make clients`), then
 # one closing line "N passed, N failed, N skipped"; non-zero on any failure.
 # KERNELS=6.1,6.12,7.2 (the default) picks the kernel lines to test.
 set -euo pipefail
@@ -18,7 +19,10 @@ out="$cache/run"
 jobs=$(nproc)
 mkdir -p "$out"
 
-kver=$("$top/scripts/deps.sh" | tail -n 1)
+case "$mode" in
+check|clients) kver=$("$top/scripts/deps.sh" clients | tail -n 1) ;;
+*) kver=$("$top/scripts/deps.sh" | tail -n 1) ;;
+esac
 abi=${kver%-amd64}
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 
@@ -126,6 +130,21 @@ prepare_line() {
 	built_kver=$k
 }
 
+# crash and drgn from the host's root, shared read-only over 9p.
+clients() {
+	local vmlinux="$cache/dbg/vmlinux-$kver" mods=(virtio_pci 9pnet_virtio 9p)
+
+	"$top/selftests/vm/mkinitramfs.sh" "$out/clients.cpio.gz" \
+		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
+		"$cache/helper/$kver/memx_helper.ko" "$out/tests" \
+		"$cache/kernel/$kver" "$kver" "${mods[@]}"
+	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
+	MEMX_INITRAMFS="$out/clients.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
+	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on" \
+		"$run" clients clients "" "" \
+		"memxt_repo=$top memxt_vmlinux=$vmlinux"
+}
+
 run="$top/selftests/vm/run.sh"
 boot() {	# boot NAME KERNEL CPU MODE TESTS PARAMS
 	MEMX_KERNEL="$cache/kernel/$2/boot/vmlinuz-$2" \
@@ -140,6 +159,10 @@ vm)
 	;;
 demo|bench)
 	boot "$mode" "$kver" max "$mode" "" ""
+	exit
+	;;
+clients)
+	clients
 	exit
 	;;
 esac
@@ -190,6 +213,10 @@ for b in "${boots[@]}"; do
 	echo "== boot $name: $k cpu=$cpu tests=$tests params=${params:-none}"
 	boot "$name" "$k" "$cpu" test "$tests" "$params" || true
 done
+if [[ ",$lines," == *,6.1,* ]]; then
+	echo "== boot clients: crash and drgn on $kver through memx"
+	clients || true
+fi
 
 read -r pass fail skip < <(awk '{p += $1; f += $2; s += $3}
 	END {print p + 0, f + 0, s + 0}' "$MEMX_TALLY")

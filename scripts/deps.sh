@@ -6,6 +6,8 @@
 # -rt-amd64 flavours), the -amd64 and -rt-amd64 test kernels unpacked (never
 # installed) into the cache, and the kselftest harness headers and
 # checkpatch from linux-source-6.1.
+# With "clients": also crash, python3-drgn and the -amd64 kernel's vmlinux
+# with debug info (from the -dbg package, given a .gdb_index).
 # Prints the -amd64 kernel version it settled on on its last line.
 set -euo pipefail
 
@@ -32,7 +34,20 @@ if [ ! -s "$cache/kver" ]; then
 	kver=$(apt-cache depends linux-headers-amd64 |
 	       sed -n 's/^ *Depends: linux-headers-//p' | head -n 1)
 	[ -n "$kver" ] || { echo "deps: no linux-headers-amd64 in apt" >&2; exit 1; }
-	echo "$kver" > "$cache/kver"
+	vmlinux="$cache/dbg/vmlinux-$kver"
+if [ "${1:-}" = clients ] && [ ! -e "$vmlinux" ]; then
+	echo "deps: extracting vmlinux from linux-image-$kver-dbg" >&2
+	deb=$(fetch_deb "linux-image-$kver-dbg")
+	mkdir -p "$cache/dbg"
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -xO "./usr/lib/debug/boot/vmlinux-$kver" > "$vmlinux.tmp"
+	rm -rf "$(dirname "$deb")"
+	# crash loads a vmlinux with an index in seconds, not minutes.
+	gdb-add-index "$vmlinux.tmp" >&2
+	mv "$vmlinux.tmp" "$vmlinux"
+fi
+
+echo "$kver" > "$cache/kver"
 fi
 kver=$(cat "$cache/kver")
 abi=${kver%-amd64}
@@ -45,6 +60,13 @@ missing=()
 for p in "${pkgs[@]}"; do
 	installed "$p" || missing+=("$p")
 done
+[ "${1:-}" = clients ] && pkgs+=(crash python3-drgn gdb)
+if [ ${#missing[@]} -gt 0 ] || [ "${1:-}" = clients ]; then
+	missing=()
+	for p in "${pkgs[@]}"; do
+		installed "$p" || missing+=("$p")
+	done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
 	apt_update
 	echo "deps: installing ${missing[*]}" >&2

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh OUT MEMX_KO HELPER_KO TESTS_DIR
-# Packs busybox-static, the modules, the static selftests and /init.
+# mkinitramfs.sh OUT MEMX_KO HELPER_KO TESTS_DIR [KERNEL_ROOT KVER MODULE...]
+# Packs busybox-static, the modules, the static selftests and /init; with
+# KERNEL_ROOT (an unpacked linux-image), also MODULEs from it and their
+# dependencies, in load order, under /modules (listed in /modules/order).
 set -euo pipefail
 
 out=$1 memx_ko=$2 helper_ko=$3 tests=$4
@@ -18,6 +20,19 @@ cp "$here/badness" "$root/badness"
 cp "$memx_ko" "$root/memx.ko"
 cp "$helper_ko" "$root/memx_helper.ko"
 cp "$tests"/* "$root/tests/"
+if [ $# -gt 4 ]; then
+	kroot=$5 kver=$6
+	shift 6
+	mkdir -p "$root/modules"
+	depmod -b "$kroot" "$kver"
+	for m in "$@"; do
+		modprobe -d "$kroot" -S "$kver" --show-depends "$m"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
+	while read -r ko; do
+		cp "$ko" "$root/modules/"
+		basename "$ko" >> "$root/modules/order"
+	done
+fi
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -24,7 +24,8 @@ cmdline+=" memxt_params=$params $extra"
 qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "${MEMX_CPU:-max}"
       -smp 2 -m 5G
       -kernel "$MEMX_KERNEL" -initrd "$MEMX_INITRAMFS" -append "$cmdline"
-      -device edu -display none -monitor none -no-reboot)
+      -device edu -display none -monitor none -no-reboot
+      ${MEMX_QEMU_EXTRA:-})
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -serial mon:stdio -serial null
@@ -43,6 +44,8 @@ if [ "$mode" = demo ] || [ "$mode" = bench ]; then
 else
 	grep -E '^(not )?ok [0-9]+ |^# (FAIL|SKIP)|^# [a-z_]+\.[ch]:[0-9]+:|^memx-init' \
 		"$results" | tr -d '\r' | sed "s/^/[$name] /"
+	[ "$mode" = clients ] && grep -E "^#   " "$results" | head -n 40 |
+		tr -d '\r' | sed "s/^/[$name] /"
 fi
 
 pass=$(grep -cE '^ok [0-9]+ ' "$results" | tr -d '\r')
@@ -58,7 +61,8 @@ grep -q 'verdict: SPLAT' "$results" && bad+=("kernel log splat")
 if grep -E -f "$here/badness" "$console" > "$MEMX_OUT/$name.splat"; then
 	bad+=("kernel splat on the console: $(head -n 1 "$MEMX_OUT/$name.splat")")
 fi
-if [ "$mode" = test ] && [ $((pass + fail + skip)) -eq 0 ]; then
+if [ "$mode" != demo ] && [ "$mode" != bench ] &&
+   [ $((pass + fail + skip)) -eq 0 ]; then
 	bad+=("no test ran")
 fi
 
