@@ -5,16 +5,25 @@
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+TOOL_CFLAGS ?= -O2 -Wall
+TOOL_SRC := tools/memx.c tools/memx_dump.c tools/memx_lib.c
 
-all: modules
+all: modules tools/memx
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# Into /lib/modules/$(KVER)/updates (under INSTALL_MOD_PATH if set), then depmod.
-install: modules
+# The memx command, static so it also runs in a bare initramfs.
+tools/memx: $(TOOL_SRC) tools/memx_lib.h tools/memx_tool.h include/uapi/memx.h
+	$(CC) $(TOOL_CFLAGS) -D_GNU_SOURCE -static -o $@ $(TOOL_SRC)
+
+# The module into /lib/modules/$(KVER)/updates (under INSTALL_MOD_PATH if
+# set), then depmod; the memx command into $(DESTDIR)$(PREFIX)/sbin.
+install: modules tools/memx
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+	install -D -m 0755 tools/memx $(DESTDIR)$(PREFIX)/sbin/memx
 
 # DKMS from a checkout: the sources under /usr/src/memx-<version>.
 DKMS_VER := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
@@ -32,7 +41,7 @@ dkms-remove:
 	rm -rf $(DKMS_SRC)
 
 clean:
-	rm -rf src/*.o src/.*.cmd selftests/out
+	rm -rf src/*.o src/.*.cmd selftests/out tools/memx
 	cd selftests/helper && rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 

@@ -76,12 +76,15 @@ install_check() {
 
 	rm -rf "$dest"
 	make -s -C "$top" KVER="$kver" KDIR="/usr/src/linux-headers-$kver" \
-		INSTALL_MOD_PATH="$dest" install
+		INSTALL_MOD_PATH="$dest" DESTDIR="$dest" install
+	test -x "$dest/usr/local/sbin/memx"
 	test -f "$dest/lib/modules/$kver/updates/memx.ko"
 	grep -q '^updates/memx.ko:' "$dest/lib/modules/$kver/modules.dep"
 }
 
 make -s -C "$top/selftests" KSFT="$cache/kselftest" OUT="$out/tests"
+make -s -C "$top" TOOL_CFLAGS="-O2 -Wall -Wextra -Werror" tools/memx
+cp "$top/tools/memx" "$out/tests/memx"
 dkms_setup > "$out/dkms-add.log" 2>&1 || { cat "$out/dkms-add.log"; exit 1; }
 prepare_dkms "$kver"
 
@@ -140,9 +143,36 @@ clients() {
 		"$cache/kernel/$kver" "$kver" "${mods[@]}"
 	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
 	MEMX_INITRAMFS="$out/clients.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
-	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on" \
+	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
 		"$run" clients clients "" "" \
 		"memxt_repo=$top memxt_vmlinux=$vmlinux"
+}
+
+# TAP lines from a host-side check into the tally.
+host_tap() {
+	local line
+	while IFS= read -r line; do
+		echo "[host] $line"
+		case "$line" in
+		"ok "*) echo "1 0 0" >> "$MEMX_TALLY" ;;
+		"not ok "*) echo "0 1 0" >> "$MEMX_TALLY" ;;
+		esac
+	done
+}
+
+# memx dump in a 1 GiB VM to a host folder, then crash, drgn and a LiME
+# parser on the host.
+dump_e2e() {
+	local dumps="$out/dumps"
+
+	rm -rf "$dumps" && mkdir -p "$dumps"
+	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
+	MEMX_INITRAMFS="$out/clients.cpio.gz" MEMX_OUT="$out" MEMX_CPU=qemu64 \
+	MEMX_MEM=1G \
+	MEMX_QEMU_EXTRA="-virtfs local,path=$dumps,mount_tag=dumps,security_model=none,multidevs=remap" \
+		"$run" dump dump "" "" || return 1
+	/usr/bin/python3 "$top/selftests/clients/dump_check.py" "$dumps" \
+		"$cache/dbg/vmlinux-$kver" 2>&1 | host_tap
 }
 
 run="$top/selftests/vm/run.sh"
@@ -162,13 +192,13 @@ demo|bench)
 	exit
 	;;
 clients)
-	clients
+	dump_e2e
 	exit
 	;;
 esac
 
 lines=${KERNELS:-6.1,6.12,7.2}
-all=memx_module_test,memx_rw_test,memx_mmap_test
+all=memx_module_test,memx_rw_test,memx_mmap_test,memx_tool_test
 boots=()
 for l in ${lines//,/ }; do
 	case "$l" in
@@ -216,6 +246,8 @@ done
 if [[ ",$lines," == *,6.1,* ]]; then
 	echo "== boot clients: crash and drgn on $kver through memx"
 	clients || true
+	echo "== boot dump: memx dump to the host, opened by crash and drgn"
+	dump_e2e || true
 fi
 
 read -r pass fail skip < <(awk '{p += $1; f += $2; s += $3}

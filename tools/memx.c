@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memx: inspect, poke and dump live memory through /dev/memx, /dev/kmemx
+ * and /dev/allkmemx.  Subcommands: map, read, write, peek, poke, vtop, dump;
+ * `memx help CMD` (or `memx CMD --help`) explains each.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../include/uapi/memx.h"
+#include "memx_lib.h"
+#include "memx_tool.h"
+
+static int usage(const char *cmd, int rc);
+
+int memx_open_node(const char *node, int flags)
+{
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/dev/%s", node);
+	fd = open(path, flags);
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	fprintf(stderr, "memx: cannot open %s%s: %s\n", path,
+		flags == O_RDONLY ? "" : " for writing", strerror(err));
+	if (err == EPERM && flags != O_RDONLY)
+		fprintf(stderr, "memx: writing needs the module's writable "
+			"(/sys/module/memx/parameters/writable) on, "
+			"CAP_SYS_RAWIO and no integrity lockdown\n");
+	else if (err == ENOENT)
+		fprintf(stderr, "memx: is the memx module loaded?\n");
+	exit(1);
+}
+
+ssize_t memx_xfer(int fd, int write, uint64_t addr, void *buf, size_t len)
+{
+	struct memx_xfer x = {
+		.addr = addr, .buf = (uintptr_t)buf, .len = len,
+	};
+
+	if (ioctl(fd, write ? MEMX_IOC_WRITE : MEMX_IOC_READ, &x))
+		return -1;
+	return x.len;
+}
+
+void memx_warn_at(const char *what, const char *node, uint64_t addr, int err)
+{
+	fprintf(stderr, "memx: %s at %#llx on /dev/%s: %s\n", what,
+		(unsigned long long)addr, node, strerror(err));
+}
+
+static uint64_t where_or_die(const char *where)
+{
+	FILE *ks = fopen("/proc/kallsyms", "r");
+	const char *err = NULL;
+	uint64_t addr;
+
+	if (memx_parse_where(where, ks, &addr, &err)) {
+		fprintf(stderr, "memx: %s: %s\n", where, err);
+		exit(2);
+	}
+	if (ks)
+		fclose(ks);
+	return addr;
+}
+
+static int cmd_map(int argc, char **argv)
+{
+	int fd = memx_open_node("memx", O_RDONLY);
+	off_t data, hole = 0;
+	uint64_t total = 0;
+	char size[32];
+
+	if (argc != 1 || !argv[0])
+		return usage("map", 2);
+	while ((data = lseek(fd, hole, SEEK_DATA)) >= 0) {
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0)
+			break;
+		memx_human(hole - data, size, sizeof(size));
+		printf("%#014llx-%#014llx  %10s\n", (unsigned long long)data,
+		       (unsigned long long)hole - 1, size);
+		total += hole - data;
+	}
+	memx_human(total, size, sizeof(size));
+	printf("total %s (%llu bytes)\n", size, (unsigned long long)total);
+	close(fd);
+	return 0;
+}
+
+static void hexdump(uint64_t addr, const uint8_t *p, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < len; i += 16) {
+		printf("%016llx:", (unsigned long long)(addr + i));
+		for (j = 0; j < 16; j++) {
+			if (!(j & 1))
+				putchar(' ');
+			if (i + j < len)
+				printf("%02x", p[i + j]);
+			else
+				printf("  ");
+		}
+		printf("  ");
+		for (j = 0; j < 16 && i + j < len; j++)
+			putchar(p[i + j] >= 0x20 && p[i + j] < 0x7f ?
+				p[i + j] : '.');
+		putchar('\n');
+	}
+}
+
+static int cmd_read(int argc, char **argv)
+{
+	const char *node = "kmemx";
+	uint64_t addr, len = 64;
+	uint8_t *buf;
+	ssize_t n;
+	int fd;
+
+	if (argc > 2 && !strcmp(argv[1], "--node")) {
+		node = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc < 2 || argc > 3 || (argc == 3 && memx_parse_num(argv[2], &len)))
+		return usage("read", 2);
+	addr = where_or_die(argv[1]);
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return 1;
+	fd = memx_open_node(node, O_RDONLY);
+	n = memx_xfer(fd, 0, addr, buf, len);
+	if (n < 0) {
+		memx_warn_at("cannot read", node, addr, errno);
+		return 1;
+	}
+	hexdump(addr, buf, n);
+	if ((uint64_t)n < len)
+		fprintf(stderr, "memx: short read: %zd of %llu bytes\n", n,
+			(unsigned long long)len);
+	free(buf);
+	close(fd);
+	return (uint64_t)n < len;
+}
+
+static int cmd_write(int argc, char **argv)
+{
+	uint8_t bytes[4096];
+	uint64_t addr;
+	ssize_t len, n;
+	int fd;
+
+	if (argc != 3)
+		return usage("write", 2);
+	addr = where_or_die(argv[1]);
+	len = memx_parse_bytes(argv[2], bytes, sizeof(bytes));
+	if (len < 0) {
+		fprintf(stderr, "memx: %s: not hex bytes\n", argv[2]);
+		return 2;
+	}
+	fd = memx_open_node("allkmemx", O_RDWR);
+	n = memx_xfer(fd, 1, addr, bytes, len);
+	if (n < 0) {
+		memx_warn_at("cannot write", "allkmemx", addr, errno);
+		return 1;
+	}
+	printf("wrote %zd of %zd bytes at %#llx\n", n, len,
+	       (unsigned long long)addr);
+	close(fd);
+	return n < len;
+}
+
+/* peek and poke: -w WIDTH WHERE [VALUE] */
+static int cmd_peek_poke(int argc, char **argv, int poke)
+{
+	const char *name = poke ? "poke" : "peek", *err = NULL;
+	uint64_t addr, width, value = 0, back = 0;
+	int fd;
+
+	if (argc != (poke ? 5 : 4) || strcmp(argv[1], "-w") ||
+	    memx_parse_num(argv[2], &width) ||
+	    (poke && memx_parse_num(argv[4], &value)))
+		return usage(name, 2);
+	addr = where_or_die(argv[3]);
+	if (memx_check_width(addr, width, &err)) {
+		fprintf(stderr, "memx: %s: %s\n", name, err);
+		return 2;
+	}
+	fd = memx_open_node("allkmemx", poke ? O_RDWR : O_RDONLY);
+	if (poke && memx_xfer(fd, 1, addr, &value, width) != (ssize_t)width) {
+		memx_warn_at("cannot poke", "allkmemx", addr, errno);
+		return 1;
+	}
+	if (memx_xfer(fd, 0, addr, &back, width) != (ssize_t)width) {
+		memx_warn_at("cannot peek", "allkmemx", addr, errno);
+		return 1;
+	}
+	if (poke)
+		printf("%#llx: wrote %#llx, read back %#llx\n",
+		       (unsigned long long)addr, (unsigned long long)value,
+		       (unsigned long long)back);
+	else
+		printf("%#llx: %#llx\n", (unsigned long long)addr,
+		       (unsigned long long)back);
+	close(fd);
+	return 0;
+}
+
+static int cmd_vtop(int argc, char **argv)
+{
+	struct memx_vtop v = { 0 };
+	char size[32];
+	int fd;
+
+	if (argc != 2)
+		return usage("vtop", 2);
+	v.vaddr = where_or_die(argv[1]);
+	fd = memx_open_node("kmemx", O_RDONLY);
+	if (ioctl(fd, MEMX_IOC_VTOP, &v)) {
+		memx_warn_at("cannot translate", "kmemx", v.vaddr, errno);
+		return 1;
+	}
+	memx_human(1ULL << v.shift, size, sizeof(size));
+	printf("%#llx -> %#llx  page %s  %s  %s\n",
+	       (unsigned long long)v.vaddr, (unsigned long long)v.paddr, size,
+	       v.flags & MEMX_VTOP_RAM ? "RAM" : "I/O",
+	       v.flags & MEMX_VTOP_WRITABLE ? "writable" : "read-only");
+	close(fd);
+	return 0;
+}
+
+static int cmd_peek(int argc, char **argv)
+{
+	return cmd_peek_poke(argc, argv, 0);
+}
+
+static int cmd_poke(int argc, char **argv)
+{
+	return cmd_peek_poke(argc, argv, 1);
+}
+
+static const struct memx_cmd {
+	const char *name, *usage, *text;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{ "map", "memx map",
+	  "Physical System RAM ranges, from SEEK_DATA/SEEK_HOLE on /dev/memx,\n"
+	  "and their total.", cmd_map },
+	{ "read", "memx read [--node memx|kmemx|allkmemx] WHERE [LEN]",
+	  "xxd-style dump of LEN bytes (default 64) at WHERE, a number or a\n"
+	  "/proc/kallsyms symbol with an optional +offset (init_uts_ns+65).\n"
+	  "The node defaults to kmemx (kernel virtual addresses).", cmd_read },
+	{ "write", "memx write WHERE BYTES",
+	  "Write BYTES (hex: \"de ad be ef\" or deadbeef) at WHERE through\n"
+	  "allkmemx; needs the module's writable=1.", cmd_write },
+	{ "peek", "memx peek -w 1|2|4|8 WHERE",
+	  "One read of exactly that width at WHERE (aligned) through\n"
+	  "allkmemx: a devmem2 for any kernel mapping, I/O registers\n"
+	  "included.", cmd_peek },
+	{ "poke", "memx poke -w 1|2|4|8 WHERE VALUE",
+	  "One write of exactly that width at WHERE through allkmemx, then\n"
+	  "one read back; needs the module's writable=1.", cmd_poke },
+	{ "vtop", "memx vtop WHERE",
+	  "Physical address, page size, RAM or I/O and writability of the\n"
+	  "kernel virtual address WHERE.", cmd_vtop },
+	{ "dump", "memx dump -o FILE [--format raw|lime|elf]",
+	  "All System RAM into FILE, holes skipped: raw (a sparse file whose\n"
+	  "offsets are physical addresses), lime (LiME's format) or elf (a\n"
+	  "kdump-style core that crash and drgn open).  Unreadable pages are\n"
+	  "written as zeros and counted.", memx_cmd_dump },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* One command's usage and text, or every usage line; returns @rc. */
+static int usage(const char *cmd, int rc)
+{
+	unsigned int i;
+
+	for (i = 0; i < NCMDS; i++) {
+		if (!cmd)
+			printf("usage: %s\n", cmds[i].usage);
+		else if (!strcmp(cmd, cmds[i].name))
+			printf("usage: %s\n\n%s\n", cmds[i].usage,
+			       cmds[i].text);
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc > 1 && !strcmp(argv[1], "help"))
+		return usage(argc > 2 ? argv[2] : NULL, 0);
+	for (i = 0; argc > 1 && i < NCMDS; i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		if (argc > 2 && (!strcmp(argv[2], "--help") ||
+				 !strcmp(argv[2], "-h")))
+			return usage(cmds[i].name, 0);
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	return usage(NULL, 2);
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pure parts of the memx command: parsing, width rules, and the LiME
+ * and ELF header writers.  No I/O on the nodes here.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "memx_lib.h"
+
+int memx_parse_num(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+/* The address of @name in a /proc/kallsyms-format stream, or 0. */
+static uint64_t memx_kallsyms(FILE *f, const char *name)
+{
+	char line[512], sym[256];
+	unsigned long long addr;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %*s %255s", &addr, sym) == 2 &&
+		    !strcmp(sym, name))
+			return addr;
+	return 0;
+}
+
+int memx_parse_where(const char *where, FILE *kallsyms, uint64_t *addr,
+		     const char **err)
+{
+	char name[256];
+	const char *plus = strchr(where, '+');
+	size_t len = plus ? (size_t)(plus - where) : strlen(where);
+	uint64_t off = 0, base;
+
+	if (!memx_parse_num(where, addr))
+		return 0;
+	if (!len || len >= sizeof(name)) {
+		*err = "not a number or a symbol";
+		return -1;
+	}
+	if (plus && memx_parse_num(plus + 1, &off)) {
+		*err = "the offset after '+' is not a number";
+		return -1;
+	}
+	memcpy(name, where, len);
+	name[len] = 0;
+	base = kallsyms ? memx_kallsyms(kallsyms, name) : 0;
+	if (!base) {
+		*err = "no such symbol in /proc/kallsyms";
+		return -1;
+	}
+	*addr = base + off;
+	return 0;
+}
+
+unsigned int memx_access_width(uint64_t addr, size_t len)
+{
+	unsigned int width = 8;
+
+	while (width > len || (addr & (width - 1)))
+		width >>= 1;
+	return width;
+}
+
+int memx_check_width(uint64_t addr, unsigned int width, const char **err)
+{
+	if (width != 1 && width != 2 && width != 4 && width != 8) {
+		*err = "the width must be 1, 2, 4 or 8";
+		return -1;
+	}
+	if (addr & (width - 1)) {
+		*err = "the address is not aligned to the width";
+		return -1;
+	}
+	return 0;
+}
+
+static int memx_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+ssize_t memx_parse_bytes(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	while (*s) {
+		if (*s == ' ' || *s == ':') {
+			s++;
+			continue;
+		}
+		hi = memx_hex_digit(s[0]);
+		lo = hi < 0 ? -1 : memx_hex_digit(s[1]);
+		if (lo < 0 || n == max)
+			return -1;
+		out[n++] = hi << 4 | lo;
+		s += 2;
+	}
+	return n ? (ssize_t)n : -1;
+}
+
+static void memx_put_le(uint8_t *p, uint64_t v, unsigned int bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		p[i] = v >> (8 * i);
+}
+
+void memx_lime_header(uint8_t out[MEMX_LIME_HDR_SIZE], uint64_t start,
+		      uint64_t end_inclusive)
+{
+	memset(out, 0, MEMX_LIME_HDR_SIZE);
+	memx_put_le(out, MEMX_LIME_MAGIC, 4);
+	memx_put_le(out + 4, 1, 4);		/* version */
+	memx_put_le(out + 8, start, 8);
+	memx_put_le(out + 16, end_inclusive, 8);
+}
+
+size_t memx_note_length(const uint8_t *note, size_t size)
+{
+	Elf64_Nhdr nh;
+	size_t len;
+
+	if (size < sizeof(nh))
+		return 0;
+	memcpy(&nh, note, sizeof(nh));
+	len = sizeof(nh) + (nh.n_namesz + 3) / 4 * 4 +
+	      (nh.n_descsz + 3) / 4 * 4;
+	return len <= size ? len : 0;
+}
+
+size_t memx_elf_header(uint8_t *out, size_t size, const struct memx_seg *seg,
+		       unsigned int nseg, const uint8_t *note,
+		       size_t note_len)
+{
+	size_t phoff = sizeof(Elf64_Ehdr);
+	size_t note_off = phoff + (nseg + 1) * sizeof(Elf64_Phdr);
+	size_t total = note_off + note_len;
+	Elf64_Ehdr eh = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
+			     ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE },
+		.e_type = ET_CORE,
+		.e_machine = EM_X86_64,
+		.e_version = EV_CURRENT,
+		.e_phoff = phoff,
+		.e_ehsize = sizeof(Elf64_Ehdr),
+		.e_phentsize = sizeof(Elf64_Phdr),
+		.e_phnum = nseg + 1,
+	};
+	Elf64_Phdr ph = {
+		.p_type = PT_NOTE,
+		.p_offset = note_off,
+		.p_filesz = note_len,
+		.p_memsz = note_len,
+		.p_align = 4,
+	};
+	unsigned int i;
+
+	if (!out || size < total)
+		return total;
+	memcpy(out, &eh, sizeof(eh));
+	memcpy(out + phoff, &ph, sizeof(ph));
+	for (i = 0; i < nseg; i++) {
+		ph = (Elf64_Phdr){
+			.p_type = PT_LOAD,
+			.p_flags = PF_R | PF_W | PF_X,
+			.p_offset = seg[i].offset,
+			.p_vaddr = seg[i].vaddr,
+			.p_paddr = seg[i].paddr,
+			.p_filesz = seg[i].size,
+			.p_memsz = seg[i].size,
+			.p_align = 4096,
+		};
+		memcpy(out + phoff + (i + 1) * sizeof(ph), &ph, sizeof(ph));
+	}
+	memcpy(out + note_off, note, note_len);
+	return total;
+}
+
+void memx_human(uint64_t bytes, char *out, size_t size)
+{
+	static const char * const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = bytes;
+	unsigned int i = 0;
+
+	while (v >= 1024 && i < 4) {
+		v /= 1024;
+		i++;
+	}
+	snprintf(out, size, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
+}

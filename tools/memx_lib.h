@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The pure parts of the memx command, unit-tested on the host: address
+ * parsing, access-width rules, and the LiME and ELF header writers.
+ */
+#ifndef MEMX_LIB_H
+#define MEMX_LIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * WHERE: a number (0x..., decimal) or a /proc/kallsyms symbol with an
+ * optional +offset ("init_uts_ns+65").  Returns 0, or -1 with *err set.
+ */
+int memx_parse_where(const char *where, FILE *kallsyms, uint64_t *addr,
+		     const char **err);
+
+/* A number in C syntax, the whole string; returns 0 or -1. */
+int memx_parse_num(const char *s, uint64_t *out);
+
+/* peek/poke: 1, 2, 4 or 8, naturally aligned at @addr; returns 0 or -1. */
+int memx_check_width(uint64_t addr, unsigned int width, const char **err);
+
+/* The access width the module uses at @addr with @len bytes left. */
+unsigned int memx_access_width(uint64_t addr, size_t len);
+
+/* "de ad be ef", "deadbeef" or "0xdeadbeef" (bytes in that order). */
+ssize_t memx_parse_bytes(const char *s, uint8_t *out, size_t max);
+
+#define MEMX_LIME_MAGIC		0x4C694D45
+#define MEMX_LIME_HDR_SIZE	32
+
+/* LiME's range header: [start, end] with end inclusive, little endian. */
+void memx_lime_header(uint8_t out[MEMX_LIME_HDR_SIZE], uint64_t start,
+		      uint64_t end_inclusive);
+
+/* A RAM range of the dump, and where its bytes sit in the file. */
+struct memx_seg {
+	uint64_t paddr;
+	uint64_t vaddr;
+	uint64_t size;
+	uint64_t offset;
+};
+
+/*
+ * A kdump-style ELF64 core header: the ELF header, one PT_NOTE (@note of
+ * @note_len bytes, placed right after the program headers), and a PT_LOAD
+ * per segment.  Returns the header's size (the note included), which is
+ * where the first segment's data may start; writes nothing if @out is
+ * NULL or smaller.
+ */
+size_t memx_elf_header(uint8_t *out, size_t size, const struct memx_seg *seg,
+		       unsigned int nseg, const uint8_t *note,
+		       size_t note_len);
+
+/* The VMCOREINFO note cut to the length its own header gives, or 0. */
+size_t memx_note_length(const uint8_t *note, size_t size);
+
+/* "1.5 GiB" */
+void memx_human(uint64_t bytes, char *out, size_t size);
+
+#endif /* MEMX_LIB_H */
