@@ -218,6 +218,11 @@ for l in ${lines//,/ }; do
 		done < <("$top/scripts/lint.sh" "$abi" ||
 			 echo "lint: FAIL lint.sh exited with an error")
 		host_check "make install into updates/ with depmod" install_check
+		echo "== unit tests of the memx command (host)"
+		cc -O2 -Wall -Werror -I"$cache/kselftest" -o "$out/memx_lib_test" \
+			"$top/selftests/memx_lib_test.c" "$top/tools/memx_lib.c" &&
+			"$out/memx_lib_test" 2>&1 | grep -E '^(not )?ok |^# .*:[0-9]+:' |
+			host_tap
 		# name, kernel, CPU (max: 5-level paging), tests, memx params
 		boots+=("main $kver max $all -"
 			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_policy_test writable=1"

@@ -31,8 +31,8 @@ done
 # - MACRO_ARG_REUSE in the module: mm_access.c's move macros take plain
 #   identifiers and a goto label, which each access width uses once, as
 #   the kernel's own unsafe_copy_loop() does; nothing has side effects.
-# - PREFER_KERNEL_TYPES in the user-space selftests: <stdint.h>, as
-#   kselftests use.
+# - PREFER_KERNEL_TYPES in the user-space selftests and the memx command:
+#   <stdint.h>, as kselftests use.
 # - CAMELCASE there too: Elf64_Ehdr and friends come from <elf.h>.
 # The compat header needs none: Kbuild probes select its shims.
 cp="perl $cache/kselftest/scripts/checkpatch.pl --strict --no-tree -q"
@@ -40,7 +40,7 @@ cd "$top"
 report=$({ $cp --ignore MACRO_ARG_REUSE -f src/*.c include/*.h \
 		include/uapi/*.h selftests/helper/memx_helper.c
 	  $cp --ignore PREFER_KERNEL_TYPES,CAMELCASE -f selftests/*.c \
-		selftests/*.h; } 2>&1 || true)
+		selftests/*.h tools/*.c tools/*.h; } 2>&1 || true)
 if [ -n "$report" ]; then
 	echo "$report"
 	echo "lint: FAIL checkpatch --strict has reports"

@@ -109,6 +109,7 @@ TEST(elf_header_bytes)
 		{ .paddr = 0x180000, .vaddr = 0xffffffff81000000ULL,
 		  .size = 0x10000, .offset = 0x81000 },
 	};
+	static const uint8_t elf64_le[] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
 	uint8_t buf[4096];
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
@@ -118,7 +119,7 @@ TEST(elf_header_bytes)
 	EXPECT_EQ(64 + 3 * 56 + sizeof(note), len);
 	ASSERT_EQ(len, memx_elf_header(buf, sizeof(buf), seg, 2, note,
 				       sizeof(note)));
-	EXPECT_EQ(0, memcmp(buf, "\x7f" "ELF\x02\x01\x01", 7));
+	EXPECT_EQ(0, memcmp(buf, elf64_le, sizeof(elf64_le)));
 	memcpy(&eh, buf, sizeof(eh));
 	EXPECT_EQ(ET_CORE, eh.e_type);
 	EXPECT_EQ(EM_X86_64, eh.e_machine);

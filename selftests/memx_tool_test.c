@@ -125,10 +125,12 @@ TEST(vtop_equals_phys_base_computation)
 {
 	uint64_t banner = ksym("linux_banner"), phys_base = 0;
 	unsigned long long va, pa;
+	int n;
 
 	ASSERT_EQ(0, kcore_read(ksym("phys_base"), &phys_base, 8));
 	ASSERT_EQ(0, memx("vtop linux_banner"));
-	ASSERT_EQ(2, sscanf(out, "%llx -> %llx", &va, &pa));
+	n = sscanf(out, "%llx -> %llx", &va, &pa);
+	ASSERT_EQ(2, n);
 	EXPECT_EQ(banner, va);
 	EXPECT_EQ(banner - 0xffffffff80000000ULL + phys_base, pa);
 	EXPECT_NE(NULL, strstr(out, "RAM"));

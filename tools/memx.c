@@ -16,7 +16,7 @@
 #include "memx_lib.h"
 #include "memx_tool.h"
 
-static int usage(const char *cmd, int rc);
+static int print_usage(const char *cmd, int rc);
 
 int memx_open_node(const char *node, int flags)
 {
@@ -31,9 +31,8 @@ int memx_open_node(const char *node, int flags)
 	fprintf(stderr, "memx: cannot open %s%s: %s\n", path,
 		flags == O_RDONLY ? "" : " for writing", strerror(err));
 	if (err == EPERM && flags != O_RDONLY)
-		fprintf(stderr, "memx: writing needs the module's writable "
-			"(/sys/module/memx/parameters/writable) on, "
-			"CAP_SYS_RAWIO and no integrity lockdown\n");
+		fprintf(stderr, "memx: writing needs writable=Y in %s\n",
+			"/sys/module/memx/parameters/writable");
 	else if (err == ENOENT)
 		fprintf(stderr, "memx: is the memx module loaded?\n");
 	exit(1);
@@ -79,7 +78,7 @@ static int cmd_map(int argc, char **argv)
 	char size[32];
 
 	if (argc != 1 || !argv[0])
-		return usage("map", 2);
+		return print_usage("map", 2);
 	while ((data = lseek(fd, hole, SEEK_DATA)) >= 0) {
 		hole = lseek(fd, data, SEEK_HOLE);
 		if (hole < 0)
@@ -131,7 +130,7 @@ static int cmd_read(int argc, char **argv)
 		argv += 2;
 	}
 	if (argc < 2 || argc > 3 || (argc == 3 && memx_parse_num(argv[2], &len)))
-		return usage("read", 2);
+		return print_usage("read", 2);
 	addr = where_or_die(argv[1]);
 	buf = malloc(len ? len : 1);
 	if (!buf)
@@ -159,7 +158,7 @@ static int cmd_write(int argc, char **argv)
 	int fd;
 
 	if (argc != 3)
-		return usage("write", 2);
+		return print_usage("write", 2);
 	addr = where_or_die(argv[1]);
 	len = memx_parse_bytes(argv[2], bytes, sizeof(bytes));
 	if (len < 0) {
@@ -188,7 +187,7 @@ static int cmd_peek_poke(int argc, char **argv, int poke)
 	if (argc != (poke ? 5 : 4) || strcmp(argv[1], "-w") ||
 	    memx_parse_num(argv[2], &width) ||
 	    (poke && memx_parse_num(argv[4], &value)))
-		return usage(name, 2);
+		return print_usage(name, 2);
 	addr = where_or_die(argv[3]);
 	if (memx_check_width(addr, width, &err)) {
 		fprintf(stderr, "memx: %s: %s\n", name, err);
@@ -221,7 +220,7 @@ static int cmd_vtop(int argc, char **argv)
 	int fd;
 
 	if (argc != 2)
-		return usage("vtop", 2);
+		return print_usage("vtop", 2);
 	v.vaddr = where_or_die(argv[1]);
 	fd = memx_open_node("kmemx", O_RDONLY);
 	if (ioctl(fd, MEMX_IOC_VTOP, &v)) {
@@ -278,10 +277,10 @@ static const struct memx_cmd {
 	  "written as zeros and counted.", memx_cmd_dump },
 };
 
-#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+#define NCMDS ARRAY_SIZE(cmds)
 
 /* One command's usage and text, or every usage line; returns @rc. */
-static int usage(const char *cmd, int rc)
+static int print_usage(const char *cmd, int rc)
 {
 	unsigned int i;
 
@@ -300,14 +299,14 @@ int main(int argc, char **argv)
 	unsigned int i;
 
 	if (argc > 1 && !strcmp(argv[1], "help"))
-		return usage(argc > 2 ? argv[2] : NULL, 0);
+		return print_usage(argc > 2 ? argv[2] : NULL, 0);
 	for (i = 0; argc > 1 && i < NCMDS; i++) {
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
 		if (argc > 2 && (!strcmp(argv[2], "--help") ||
 				 !strcmp(argv[2], "-h")))
-			return usage(cmds[i].name, 0);
+			return print_usage(cmds[i].name, 0);
 		return cmds[i].fn(argc - 1, argv + 1);
 	}
-	return usage(NULL, 2);
+	return print_usage(NULL, 2);
 }

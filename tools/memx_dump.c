@@ -24,7 +24,7 @@
 #include "memx_lib.h"
 #include "memx_tool.h"
 
-#define CHUNK		(1UL << 20)
+#define CHUNK		(1024UL * 1024)
 #define PAGE		4096UL
 #define MAX_RANGES	256
 #define DIRECT_MAP	0xffff888000000000ULL	/* without KASLR, 4-level */
@@ -91,7 +91,7 @@ static void progress(struct dump *d, int last)
 	if (!d->progress || (!last && t - d->shown < 0.25))
 		return;
 	d->shown = t;
-	rate = d->done / (t - d->start + 1e-9);
+	rate = t > d->start ? d->done / (t - d->start) : 0;
 	memx_human(d->done, done, sizeof(done));
 	memx_human(d->total, total, sizeof(total));
 	fprintf(stderr, "\r%10s / %-10s %6.0f MB/s  %4.0f s left ", done, total,
@@ -186,7 +186,7 @@ static uint64_t ksym(const char *name)
 }
 
 /* The VMCOREINFO note, read through memx; its length or 0. */
-static size_t vmcoreinfo(struct dump *d, uint8_t **note)
+static size_t read_note(struct dump *d, uint8_t **note)
 {
 	unsigned long long paddr;
 	unsigned int size;
@@ -195,8 +195,10 @@ static size_t vmcoreinfo(struct dump *d, uint8_t **note)
 
 	if (f)
 		fclose(f);
-	if (!ok || !(*note = malloc(size)) ||
-	    pread(d->mem, *note, size, paddr) != (ssize_t)size)
+	if (!ok)
+		return 0;
+	*note = malloc(size);
+	if (!*note || pread(d->mem, *note, size, paddr) != (ssize_t)size)
 		return 0;
 	return memx_note_length(*note, size);
 }
@@ -235,7 +237,7 @@ static int dump_elf(struct dump *d)
 	uint64_t off;
 	int ret = -1;
 
-	note_len = vmcoreinfo(d, &note);
+	note_len = read_note(d, &note);
 	if (!note_len) {
 		fprintf(stderr, "memx: cannot read VMCOREINFO through /dev/memx\n");
 		goto out;
@@ -296,11 +298,11 @@ int memx_cmd_dump(int argc, char **argv)
 		else
 			break;
 	}
-	for (f = 0; f < sizeof(formats) / sizeof(formats[0]); f++)
+	for (f = 0; f < ARRAY_SIZE(formats); f++)
 		if (!strcmp(format, formats[f].name))
 			break;
 	if (!d.path || i != (unsigned int)argc ||
-	    f == sizeof(formats) / sizeof(formats[0])) {
+	    f == ARRAY_SIZE(formats)) {
 		fprintf(stderr, "usage: memx dump -o FILE [--format raw|lime|elf]\n");
 		return 2;
 	}
@@ -329,10 +331,10 @@ int memx_cmd_dump(int argc, char **argv)
 	}
 	secs = now() - d.start;
 	memx_human(d.done, size, sizeof(size));
-	printf("memx: dumped %s of System RAM in %u ranges to %s (%s) in "
-	       "%.1f s, %.0f MB/s; %llu unreadable pages written as zeros\n",
-	       size, f == 2 ? d.nseg - 1 : d.nseg, d.path, format, secs,
-	       d.done / 1e6 / secs, (unsigned long long)d.bad_pages);
+	printf("memx: dumped %s of System RAM in %u ranges to %s (%s)\n", size,
+	       f == 2 ? d.nseg - 1 : d.nseg, d.path, format);
+	printf("memx: %.1f s, %.0f MB/s, %llu unreadable pages written as zeros\n",
+	       secs, d.done / 1e6 / secs, (unsigned long long)d.bad_pages);
 	free(d.buf);
 	return ret ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 #define MEMX_LIB_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -28,6 +29,10 @@ unsigned int memx_access_width(uint64_t addr, size_t len);
 
 /* "de ad be ef", "deadbeef" or "0xdeadbeef" (bytes in that order). */
 ssize_t memx_parse_bytes(const char *s, uint8_t *out, size_t max);
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 #define MEMX_LIME_MAGIC		0x4C694D45
 #define MEMX_LIME_HDR_SIZE	32
