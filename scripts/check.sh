@@ -175,6 +175,50 @@ dump_e2e() {
 		"$cache/dbg/vmlinux-$kver" 2>&1 | host_tap
 }
 
+# LiME, as users get it: Debian's lime-forensics-dkms built through DKMS
+# (private trees, as memx's) for kernel $1; prints lime.ko's path.
+lime_build() {
+	local k=$1 src="$cache/lime/src" tree="$cache/lime/dkms" deb ver
+
+	if [ ! -d "$src" ]; then
+		deb=$(cd "$cache" && mkdir -p lime && cd lime &&
+		      apt-get download -qq -o APT::Sandbox::User=root \
+			lime-forensics-dkms >&2 && ls "$PWD"/*.deb)
+		mkdir -p "$cache/lime/root" "$src"
+		dpkg -x "$deb" "$cache/lime/root"
+		mv "$cache/lime/root/usr/src/"* "$src/"
+		rm -rf "$cache/lime/root" "$deb"
+	fi
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$src"/*/dkms.conf)
+	if [ ! -d "$tree/lime-forensics/$ver/$k" ]; then
+		mkdir -p "$tree"
+		dkms add --sourcetree "$src" --dkmstree "$tree" \
+			"lime-forensics/$ver" >&2 || true
+		dkms build --sourcetree "$src" --dkmstree "$tree" \
+			"lime-forensics/$ver" -k "$k" >&2
+	fi
+	ls "$tree/lime-forensics/$ver/$k/x86_64/module/lime.ko"
+}
+
+# memx dump against LiME and /proc/kcore, to /dev/null and a host folder.
+dump_bench() {
+	local lime share="$out/bench-share"
+
+	lime=$(lime_build "$kver") || return 1
+	rm -rf "$share" && mkdir -p "$share"
+	MEMX_LIME_KO="$lime" "$top/selftests/vm/mkinitramfs.sh" \
+		"$out/dumpbench.cpio.gz" \
+		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
+		"$cache/helper/$kver/memx_helper.ko" "$out/tests" \
+		"$cache/kernel/$kver" "$kver" virtio_pci 9pnet_virtio 9p
+	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
+	MEMX_INITRAMFS="$out/dumpbench.cpio.gz" MEMX_OUT="$out" MEMX_CPU=max \
+	MEMX_MEM=2G \
+	MEMX_QEMU_EXTRA="-virtfs local,path=$share,mount_tag=dumps,security_model=none,multidevs=remap" \
+		"$run" dumpbench dumpbench "" ""
+	rm -rf "$share"
+}
+
 run="$top/selftests/vm/run.sh"
 boot() {	# boot NAME KERNEL CPU MODE TESTS PARAMS
 	MEMX_KERNEL="$cache/kernel/$2/boot/vmlinuz-$2" \
@@ -187,8 +231,13 @@ vm)
 	boot vm "$kver" max shell "" ""
 	exit
 	;;
-demo|bench)
-	boot "$mode" "$kver" max "$mode" "" ""
+demo)
+	boot demo "$kver" max demo "" ""
+	exit
+	;;
+bench)
+	boot bench "$kver" max bench "" ""
+	dump_bench
 	exit
 	;;
 clients)

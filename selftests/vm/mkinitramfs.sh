@@ -15,7 +15,8 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests}
 cp /bin/busybox "$root/bin/busybox"
 cp "$here/init" "$root/init"
-cp "$here/demo.sh" "$root/demo.sh"
+cp "$here/demo.sh" "$here/dumpbench.sh" "$root/"
+[ -n "${MEMX_LIME_KO:-}" ] && cp "$MEMX_LIME_KO" "$root/lime.ko"
 cp "$here/badness" "$root/badness"
 cp "$memx_ko" "$root/memx.ko"
 cp "$helper_ko" "$root/memx_helper.ko"

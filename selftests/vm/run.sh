@@ -38,10 +38,10 @@ timeout -k 10 "$timeout" "${qemu[@]}" \
 rc=$?
 secs=$(( $(date +%s) - start ))
 
-if [ "$mode" = demo ] || [ "$mode" = bench ]; then
+if [ "$mode" = demo ] || [ "$mode" = bench ] || [ "$mode" = dumpbench ]; then
 	grep -v -e '^MEMX-END' -e '^memx-init: kernel log verdict: clean' \
 		"$results" | tr -d '\r'
-	[ "$mode" = bench ] && cp "$results" "$MEMX_OUT/bench.txt"
+	case "$mode" in *bench) cp "$results" "$MEMX_OUT/$mode.txt" ;; esac
 else
 	grep -E '^(not )?ok [0-9]+ |^# (FAIL|SKIP)|^# [a-z_]+\.[ch]:[0-9]+:|^memx-init' \
 		"$results" | tr -d '\r' | sed "s/^/[$name] /"
@@ -62,7 +62,7 @@ grep -q 'verdict: SPLAT' "$results" && bad+=("kernel log splat")
 if grep -E -f "$here/badness" "$console" > "$MEMX_OUT/$name.splat"; then
 	bad+=("kernel splat on the console: $(head -n 1 "$MEMX_OUT/$name.splat")")
 fi
-if [ "$mode" != demo ] && [ "$mode" != bench ] &&
+if [ "$mode" != demo ] && [ "$mode" != bench ] && [ "$mode" != dumpbench ] &&
    [ $((pass + fail + skip)) -eq 0 ]; then
 	bad+=("no test ran")
 fi
