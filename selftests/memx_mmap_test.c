@@ -9,7 +9,6 @@
 #include "kselftest_harness.h"
 #include "memx_test.h"
 
-#define WRITABLE		"/sys/module/memx/parameters/writable"
 #define START_KERNEL_MAP	0xffffffff80000000ULL
 
 FIXTURE(maps) {
@@ -48,20 +47,6 @@ FIXTURE_TEARDOWN(maps)
 static void *map_at(int fd, uint64_t addr, size_t len, int prot)
 {
 	return mmap(NULL, len, prot, MAP_SHARED, fd, (off_t)addr);
-}
-
-/* Open read-write with `writable` on for the open only. */
-static int open_rw(const char *path)
-{
-	char was[4] = "N";
-	int fd;
-
-	read_file(WRITABLE, was, sizeof(was));
-	if (write_str(WRITABLE, "Y"))
-		return -1;
-	fd = open(path, O_RDWR);
-	write_str(WRITABLE, was);
-	return fd;
 }
 
 /* A mapped RAM page holds the page's own bytes, and pread agrees. */

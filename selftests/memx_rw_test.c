@@ -14,7 +14,6 @@
 #include "kselftest_harness.h"
 #include "memx_test.h"
 
-#define WRITABLE	"/sys/module/memx/parameters/writable"
 #define TAINT_USER	64UL	/* bit 6 of /proc/sys/kernel/tainted */
 #define NONCANONICAL	0x8000000000000000ULL
 
@@ -44,20 +43,6 @@ FIXTURE_TEARDOWN(nodes)
 		close(self->kmem);
 	if (self->allkmem >= 0)
 		close(self->allkmem);
-}
-
-/* Open a node read-write with `writable` switched on for the open only. */
-static int open_rw(const char *path)
-{
-	char was[4] = "N";
-	int fd;
-
-	read_file(WRITABLE, was, sizeof(was));
-	if (write_str(WRITABLE, "Y"))
-		return -1;
-	fd = open(path, O_RDWR);
-	write_str(WRITABLE, was);
-	return fd;
 }
 
 /* linux_banner through kmemx and allkmemx equals /proc/version. */

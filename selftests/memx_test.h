@@ -22,6 +22,7 @@
 
 #define PAGE		4096UL
 #define HELPER		"/sys/kernel/debug/memx_helper/"
+#define WRITABLE	"/sys/module/memx/parameters/writable"
 
 /* Address of a symbol in /proc/kallsyms, 0 when absent. */
 static inline uint64_t ksym(const char *name)
@@ -194,6 +195,20 @@ static inline uint64_t user_phys(const void *p)
 	if (!(ent >> 63) || !(ent & ((1ULL << 55) - 1)))
 		return 0;
 	return (ent & ((1ULL << 55) - 1)) * PAGE + (uintptr_t)p % PAGE;
+}
+
+/* Open a node read-write with `writable` switched on for the open only. */
+static inline int open_rw(const char *path)
+{
+	char was[4] = "N";
+	int fd;
+
+	read_file(WRITABLE, was, sizeof(was));
+	if (write_str(WRITABLE, "Y"))
+		return -1;
+	fd = open(path, O_RDWR);
+	write_str(WRITABLE, was);
+	return fd;
 }
 
 /* read(2) at any 64-bit offset, through lseek (pread refuses >= 2^63). */

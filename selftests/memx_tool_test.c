@@ -13,8 +13,6 @@
 #include "kselftest_harness.h"
 #include "memx_test.h"
 
-#define WRITABLE	"/sys/module/memx/parameters/writable"
-
 static char out[1 << 16];
 
 /* Run "memx ARGS", its stdout and stderr into out; returns its exit code. */

@@ -72,18 +72,21 @@ static __always_inline size_t memx_width(unsigned long addr, size_t len)
 		__w;							\
 	})
 
+/* Move @len bytes, each step as wide as the kernel-side address allows. */
+#define memx_copy_loop(move, dst, src, kaddr, len, label)		\
+	while (len) {							\
+		size_t __n = memx_step(move, dst, src, kaddr, len, label); \
+									\
+		dst += __n;						\
+		src += __n;						\
+		len -= __n;						\
+	}
+
 size_t memx_read_kernel(void __user *dst, unsigned long src, size_t len)
 {
-	size_t w;
-
 	if (!user_access_begin(dst, len))
 		return len;
-	while (len) {
-		w = memx_step(memx_kernel_to_user, dst, src, src, len, fault);
-		dst += w;
-		src += w;
-		len -= w;
-	}
+	memx_copy_loop(memx_kernel_to_user, dst, src, src, len, fault);
 fault:
 	user_access_end();
 	return len;
@@ -91,16 +94,9 @@ fault:
 
 size_t memx_write_kernel(unsigned long dst, const void __user *src, size_t len)
 {
-	size_t w;
-
 	if (!user_access_begin(src, len))
 		return len;
-	while (len) {
-		w = memx_step(memx_user_to_kernel, dst, src, dst, len, fault);
-		dst += w;
-		src += w;
-		len -= w;
-	}
+	memx_copy_loop(memx_user_to_kernel, dst, src, dst, len, fault);
 fault:
 	user_access_end();
 	return len;
@@ -109,17 +105,10 @@ fault:
 /* The AIX user half: the caller's own memory, to or from its buffer. */
 size_t memx_copy_user(void __user *dst, const void __user *src, size_t len)
 {
-	size_t w;
-
 	if (!access_ok(src, len) || !user_access_begin(dst, len))
 		return len;
-	while (len) {
-		w = memx_step(memx_user_to_user, dst, src,
-			      (unsigned long)src, len, fault);
-		dst += w;
-		src += w;
-		len -= w;
-	}
+	memx_copy_loop(memx_user_to_user, dst, src, (unsigned long)src, len,
+		       fault);
 fault:
 	user_access_end();
 	return len;
