@@ -34,19 +34,6 @@ if [ ! -s "$cache/kver" ]; then
 	kver=$(apt-cache depends linux-headers-amd64 |
 	       sed -n 's/^ *Depends: linux-headers-//p' | head -n 1)
 	[ -n "$kver" ] || { echo "deps: no linux-headers-amd64 in apt" >&2; exit 1; }
-	vmlinux="$cache/dbg/vmlinux-$kver"
-if [ "${1:-}" = clients ] && [ ! -e "$vmlinux" ]; then
-	echo "deps: extracting vmlinux from linux-image-$kver-dbg" >&2
-	deb=$(fetch_deb "linux-image-$kver-dbg")
-	mkdir -p "$cache/dbg"
-	dpkg-deb --fsys-tarfile "$deb" |
-		tar -xO "./usr/lib/debug/boot/vmlinux-$kver" > "$vmlinux.tmp"
-	rm -rf "$(dirname "$deb")"
-	# crash loads a vmlinux with an index in seconds, not minutes.
-	gdb-add-index "$vmlinux.tmp" >&2
-	mv "$vmlinux.tmp" "$vmlinux"
-fi
-
 echo "$kver" > "$cache/kver"
 fi
 kver=$(cat "$cache/kver")
@@ -109,6 +96,19 @@ if [ ! -e "$ks/kselftest_harness.h" ]; then
 	mv "$ks.tmp"/tools/testing/selftests/*.h "$ks/"
 	mv "$ks.tmp"/scripts "$ks/scripts"
 	rm -rf "$(dirname "$deb")" "$ks.tmp"
+fi
+
+vmlinux="$cache/dbg/vmlinux-$kver"
+if [ "${1:-}" = clients ] && [ ! -e "$vmlinux" ]; then
+	echo "deps: extracting vmlinux from linux-image-$kver-dbg" >&2
+	deb=$(fetch_deb "linux-image-$kver-dbg")
+	mkdir -p "$cache/dbg"
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -xO "./usr/lib/debug/boot/vmlinux-$kver" > "$vmlinux.tmp"
+	rm -rf "$(dirname "$deb")"
+	# crash loads a vmlinux with an index in seconds, not minutes.
+	gdb-add-index "$vmlinux.tmp" >&2
+	mv "$vmlinux.tmp" "$vmlinux"
 fi
 
 echo "$kver"

@@ -632,6 +632,21 @@ TEST_F(nodes, write_kernel_buffer_seen_by_kernel_and_tainted)
 	close(pfd);
 }
 
+/* AIX: writing a user-half offset writes the caller's own memory. */
+TEST_F(nodes, write_user_half_is_our_own_memory)
+{
+	char target[32] = "unchanged", msg[] = "written via kmemx";
+	int fd = open_rw("/dev/kmemx");
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(sizeof(msg), pwrite(fd, msg, sizeof(msg),
+				      (off_t)(uintptr_t)target));
+	EXPECT_STREQ(msg, target);
+	EXPECT_EQ(-1, pwrite(fd, msg, 1, 0));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+}
+
 /* Kernel text and rodata stay as they are: EFAULT, banner unchanged. */
 TEST_F(nodes, write_to_rodata_and_text_is_efault)
 {
