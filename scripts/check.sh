@@ -241,8 +241,10 @@ bench)
 	exit
 	;;
 clients)
-	dump_e2e
-	exit
+	status=0
+	clients || status=1
+	dump_e2e || status=1
+	exit $status
 	;;
 esac
 
