@@ -28,28 +28,45 @@ static int memx_mmap_frame(const struct memx_node *node, u64 addr, bool write,
 	return err == -EFAULT ? -ENXIO : err;
 }
 
-/* Map each page of @vma to its frame, all of them checked already. */
+/* Map @len bytes at @off in @vma to frames from @pfn on, of one kind. */
+static int memx_mmap_run(struct vm_area_struct *vma, unsigned long off,
+			 unsigned long pfn, unsigned long len, bool io)
+{
+	pgprot_t prot = io ? pgprot_noncached(vma->vm_page_prot) :
+			     vma->vm_page_prot;
+
+	return remap_pfn_range(vma, vma->vm_start + off, pfn, len, prot);
+}
+
+/*
+ * Map each page of @vma to its frame, all of them checked already, one
+ * remap_pfn_range() per run of contiguous frames of one kind: a physically
+ * contiguous range costs one call and one PAT lookup, not one a page.
+ */
 static int memx_mmap_range(const struct memx_node *node,
 			   struct vm_area_struct *vma, u64 base, bool write)
 {
-	unsigned long off, size = vma->vm_end - vma->vm_start;
-	struct memx_frame frame;
-	pgprot_t prot;
+	unsigned long off, start = 0, size = vma->vm_end - vma->vm_start;
+	struct memx_frame frame, run = { 0 };
 	int err;
 
 	for (off = 0; off < size; off += PAGE_SIZE) {
 		err = memx_mmap_frame(node, base + off, write, &frame);
 		if (err)
 			return err;
-		prot = frame.io ? pgprot_noncached(vma->vm_page_prot) :
-				  vma->vm_page_prot;
-		err = remap_pfn_range(vma, vma->vm_start + off, frame.pfn,
-				      PAGE_SIZE, prot);
-		if (err)
-			return err;
+		if (off && (frame.io != run.io ||
+			    frame.pfn != run.pfn + PHYS_PFN(off - start))) {
+			err = memx_mmap_run(vma, start, run.pfn, off - start,
+					    run.io);
+			if (err)
+				return err;
+			start = off;
+		}
+		if (off == start)
+			run = frame;
 		cond_resched();
 	}
-	return 0;
+	return memx_mmap_run(vma, start, run.pfn, size - start, run.io);
 }
 
 int memx_mmap(struct file *file, struct vm_area_struct *vma)
