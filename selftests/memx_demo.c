@@ -33,9 +33,9 @@ static void memory_map(void)
 	printf("physical memory map (SEEK_DATA/SEEK_HOLE on /dev/memx):\n");
 	while ((data = lseek(mem, hole, SEEK_DATA)) >= 0) {
 		hole = lseek(mem, data, SEEK_HOLE);
-		printf("  %#014llx-%#014llx  %6llu MiB\n",
+		printf("  %#014llx-%#014llx  %8llu KiB\n",
 		       (unsigned long long)data, (unsigned long long)hole - 1,
-		       (unsigned long long)(hole - data) >> 20);
+		       (unsigned long long)(hole - data) >> 10);
 		total += hole - data;
 	}
 	printf("  System RAM: %llu MiB, end of memory (SEEK_END) %#llx\n",

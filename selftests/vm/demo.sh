@@ -9,3 +9,7 @@ done
 echo "== /proc/misc"
 grep -E ' (memx|kmemx|allkmemx)$' /proc/misc
 /tests/memx_demo
+echo "== the memx command"
+/tests/memx vtop linux_banner
+/tests/memx read linux_banner 48
+/tests/memx dump -o /dev/null --format elf 2>/dev/null
