@@ -249,7 +249,8 @@ clients)
 esac
 
 lines=${KERNELS:-6.1,6.12,7.2}
-all=memx_module_test,memx_rw_test,memx_mmap_test,memx_tool_test
+# The memx command is user space: its tests run in the main boot only.
+all=memx_module_test,memx_rw_test,memx_mmap_test
 boots=()
 for l in ${lines//,/ }; do
 	case "$l" in
@@ -275,7 +276,7 @@ for l in ${lines//,/ }; do
 			"$out/memx_lib_test" 2>&1 | grep -E '^(not )?ok |^# .*:[0-9]+:' |
 			host_tap
 		# name, kernel, CPU (max: 5-level paging), tests, memx params
-		boots+=("main $kver max $all -"
+		boots+=("main $kver max $all,memx_tool_test -"
 			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_policy_test writable=1"
 			"rt $abi-rt-amd64 max $all -")
 		;;
