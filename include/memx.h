@@ -15,6 +15,7 @@
 struct memx_frame {
 	unsigned long pfn;
 	bool io;
+	bool writable;		/* the kernel's own mapping allows writes */
 };
 
 /*
@@ -30,7 +31,7 @@ struct memx_ops {
 	/* SEEK_END, SEEK_DATA, SEEK_HOLE: *pos from offset to position */
 	int (*seek)(u64 *pos, int whence);
 	/* The frame mmap maps at @addr, after read()'s checks. */
-	int (*frame)(u64 addr, bool write, bool io, struct memx_frame *frame);
+	int (*frame)(u64 addr, bool io, struct memx_frame *frame);
 	/* MEMX_IOC_VTOP; NULL: ENOTTY */
 	int (*vtop)(struct memx_vtop *vtop);
 };

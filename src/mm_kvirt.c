@@ -115,19 +115,19 @@ static ssize_t memx_kvirt_write(u64 addr, const char __user *buf, size_t len,
 }
 
 /* The frame behind a kernel page; the user half is not mappable. */
-static int memx_kvirt_frame(u64 addr, bool write, bool io,
-			    struct memx_frame *frame)
+static int memx_kvirt_frame(u64 addr, bool io, struct memx_frame *frame)
 {
 	struct memx_kmap map;
 	int ret;
 
 	if (memx_is_user_half(addr))
 		return -ENXIO;
-	ret = memx_kvirt_check(addr, write, io, &map);
+	ret = memx_kvirt_check(addr, false, io, &map);
 	if (ret < 0)
 		return ret;
 	frame->pfn = map.pfn;
 	frame->io = !ret;
+	frame->writable = map.writable;
 	return 0;
 }
 

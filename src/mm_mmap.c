@@ -21,11 +21,11 @@
 static int memx_mmap_frame(const struct memx_node *node, u64 addr, bool write,
 			   struct memx_frame *frame)
 {
-	int err = node->ops->frame(addr, false, node->io, frame);
+	int err = node->ops->frame(addr, node->io, frame);
 
-	if (!err && write && node->ops->frame(addr, true, node->io, frame))
-		return -EACCES;
-	return err == -EFAULT ? -ENXIO : err;
+	if (err)
+		return err == -EFAULT ? -ENXIO : err;
+	return write && !frame->writable ? -EACCES : 0;
 }
 
 /* Map @len bytes at @off in @vma to frames from @pfn on, of one kind. */

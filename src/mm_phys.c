@@ -77,14 +77,14 @@ int memx_ram_page_check(unsigned long pfn)
 
 /*
  * Check the page holding @addr for an access of *@len bytes, clipping *@len
- * to the System RAM range.  Returns the direct-map address, NULL past the
- * end of RAM, or an ERR_PTR.
+ * to the System RAM range; @map gets its direct-map entry.  Returns the
+ * direct-map address, NULL past the end of RAM, or an ERR_PTR.
  */
-static void *memx_phys_check(u64 addr, size_t *len, bool write)
+static void *memx_phys_check(u64 addr, size_t *len, bool write,
+			     struct memx_kmap *map)
 {
 	unsigned long pfn = PHYS_PFN(addr);
 	struct memx_range r;
-	struct memx_kmap map;
 	unsigned long va;
 	int err;
 
@@ -97,10 +97,10 @@ static void *memx_phys_check(u64 addr, size_t *len, bool write)
 		return ERR_PTR(err);
 
 	va = (unsigned long)__va(addr);
-	err = memx_kmap_lookup(va, &map);
+	err = memx_kmap_lookup(va, map);
 	if (err)
 		return ERR_PTR(err);
-	if (write && !map.writable)
+	if (write && !map->writable)
 		return ERR_PTR(-EFAULT);
 	*len = min_t(u64, *len, r.end - addr + 1);
 	return (void *)va;
@@ -109,7 +109,8 @@ static void *memx_phys_check(u64 addr, size_t *len, bool write)
 static ssize_t memx_phys_read(u64 addr, char __user *buf, size_t len,
 			      bool io)
 {
-	void *va = memx_phys_check(addr, &len, false);
+	struct memx_kmap map;
+	void *va = memx_phys_check(addr, &len, false, &map);
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
@@ -119,7 +120,8 @@ static ssize_t memx_phys_read(u64 addr, char __user *buf, size_t len,
 static ssize_t memx_phys_write(u64 addr, const char __user *buf, size_t len,
 			       bool io)
 {
-	void *va = memx_phys_check(addr, &len, true);
+	struct memx_kmap map;
+	void *va = memx_phys_check(addr, &len, true, &map);
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
@@ -127,18 +129,19 @@ static ssize_t memx_phys_write(u64 addr, const char __user *buf, size_t len,
 }
 
 /* mmap needs the whole page in System RAM; past the end is ENXIO too. */
-static int memx_phys_frame(u64 addr, bool write, bool io,
-			   struct memx_frame *frame)
+static int memx_phys_frame(u64 addr, bool io, struct memx_frame *frame)
 {
 	size_t len = PAGE_SIZE;
-	void *va = memx_phys_check(addr, &len, write);
+	struct memx_kmap map;
+	void *va = memx_phys_check(addr, &len, false, &map);
 
-	if (!va || (!IS_ERR(va) && len < PAGE_SIZE))
-		return -ENXIO;
 	if (IS_ERR(va))
 		return PTR_ERR(va);
+	if (!va || len < PAGE_SIZE)
+		return -ENXIO;
 	frame->pfn = PHYS_PFN(addr);
 	frame->io = false;
+	frame->writable = map.writable;
 	return 0;
 }
 
