@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * memx: what the node code (mm_main.c) and the backends share.
+ *
+ * Layers call downward only: the node code calls the backends (mm_phys.c,
+ * mm_kvirt.c), the backends call the architecture's page-table answers
+ * (mm_x86.c) and the copies (mm_access.c).
  */
 #ifndef _MEMX_H
 #define _MEMX_H
@@ -11,12 +15,30 @@
 
 #include <uapi/memx.h>
 
-/* A frame for mmap: RAM is mapped cached, I/O memory uncached. */
+/* A kernel mapping as the page tables give it. */
+struct memx_kmap {
+	unsigned long pfn;	/* frame of the page holding the address */
+	unsigned int shift;	/* log2 of the mapping's page size */
+	bool writable;		/* writable at every level */
+	unsigned long cache;	/* cache-type bits, in 4K-page form */
+};
+
+/* The page behind an offset, as mmap and ptrace see it. */
 struct memx_frame {
 	unsigned long pfn;
+	unsigned long kaddr;	/* where the kernel itself reaches it */
+	unsigned long cache;	/* the kernel mapping's cache-type bits */
 	bool io;
 	bool writable;		/* the kernel's own mapping allows writes */
 };
+
+/* The System RAM range last seen, end inclusive: a per-call cache. */
+struct memx_range {
+	u64 start;
+	u64 end;
+};
+
+#define MEMX_RANGE_NONE { .start = 1, .end = 0 }
 
 /*
  * A backend moves bytes between the caller's buffer and the memory at
@@ -30,47 +52,61 @@ struct memx_ops {
 			 bool io);
 	/* SEEK_END, SEEK_DATA, SEEK_HOLE: *pos from offset to position */
 	int (*seek)(u64 *pos, int whence);
-	/* The frame mmap maps at @addr, after read()'s checks. */
-	int (*frame)(u64 addr, bool io, struct memx_frame *frame);
+	/*
+	 * The frame mmap maps at @addr, after read()'s checks; @ram caches
+	 * the System RAM range across the pages of one call.
+	 */
+	int (*frame)(u64 addr, bool io, struct memx_frame *frame,
+		     struct memx_range *ram);
 	/* MEMX_IOC_VTOP; NULL: ENOTTY */
 	int (*vtop)(struct memx_vtop *vtop);
+	/* The caller's own memory, which writes neither log nor taint. */
+	bool (*is_user)(u64 addr);
+	/* mm_revoke.c: the file offset of the direct-map page of @pfn */
+	pgoff_t (*pgoff)(unsigned long pfn);
 };
 
 struct memx_node {
 	struct miscdevice misc;
 	const struct memx_ops *ops;
 	bool io;		/* I/O memory is accessed, not refused */
+	struct address_space *mapping;	/* shared by the node's files */
 };
 
-/* A kernel mapping as the page tables give it. */
-struct memx_kmap {
-	unsigned long pfn;	/* frame of the page holding the address */
-	unsigned int shift;	/* log2 of the mapping's page size */
-	bool writable;
-};
+/* mm_main.c */
+void memx_log_write(const struct memx_node *node, const char *what,
+		    u64 addr, u64 len);
 
 /* mm_phys.c */
 extern const struct memx_ops memx_phys_ops;
-bool memx_pfn_is_ram(unsigned long pfn);
+bool memx_pfn_is_ram(unsigned long pfn, struct memx_range *ram);
 int memx_ram_page_check(unsigned long pfn);
 
 /* mm_kvirt.c */
 extern const struct memx_ops memx_kvirt_ops;
+
+/* mm_x86.c: the architecture's answers */
+bool memx_arch_is_user(u64 addr);
 int memx_kmap_lookup(unsigned long addr, struct memx_kmap *map);
 
-/* mm_access.c: each returns the bytes it could not move */
-size_t memx_read_kernel(void __user *dst, unsigned long src, size_t len);
-size_t memx_write_kernel(unsigned long dst, const void __user *src,
-			 size_t len);
-size_t memx_copy_user(void __user *dst, const void __user *src, size_t len);
-
-/* A backend's result from @left of @len bytes not moved. */
-static inline ssize_t memx_moved(size_t len, size_t left)
-{
-	return left == len ? -EFAULT : len - left;
-}
+/*
+ * mm_access.c: each returns the bytes moved, or a negative errno when the
+ * first access failed (-EFAULT, or -EIO for a machine check).
+ */
+ssize_t memx_read_kernel(void __user *dst, unsigned long src, size_t len);
+ssize_t memx_write_kernel(unsigned long dst, const void __user *src,
+			  size_t len);
+ssize_t memx_copy_user(void __user *dst, const void __user *src, size_t len);
+ssize_t memx_peek(void *dst, unsigned long src, size_t len);
+ssize_t memx_poke(unsigned long dst, const void *src, size_t len);
 
 /* mm_mmap.c */
 int memx_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* mm_revoke.c: one address_space a backend, zapped when RAM goes offline */
+int memx_revoke_init(struct memx_node *nodes, int n);
+void memx_revoke_exit(void);
+void memx_revoke_lock(void);
+void memx_revoke_unlock(void);
 
 #endif /* _MEMX_H */

@@ -38,4 +38,51 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 }
 #endif
 
+/*
+ * Linux 6.5 ("mm: Add support for unaccepted memory", commit dcdfdd40fa82)
+ * brought lazily accepted memory (TDX, SEV-SNP guests): until the guest
+ * accepts it, it waits on its zone's list in blocks of MAX_ORDER_NR_PAGES
+ * whose first page has the Unaccepted page type.  Before it every page of
+ * RAM is accepted.
+ */
+#ifdef HAVE_PAGE_UNACCEPTED
+#define memx_page_unaccepted(page)	PageUnaccepted(page)
+#else
+#define memx_page_unaccepted(page)	false
+#endif
+
+/*
+ * is_page_hwpoison() also sees the poison of a hugetlb page on its head
+ * page; kernels without it mark only the subpage.
+ */
+#ifndef HAVE_IS_PAGE_HWPOISON
+#define is_page_hwpoison(page)	PageHWPoison(page)
+#endif
+
+/*
+ * Linux 5.16 ("x86/sev: Replace occurrences of sev_active() with
+ * cc_platform_has()", commit 4d96f9109109) moved the confidential-guest test
+ * to cc_platform_has(); before it, an SEV guest is sev_active().
+ */
+#ifdef HAVE_CC_PLATFORM
+#include <linux/cc_platform.h>
+#else
+#include <linux/mem_encrypt.h>
+#define CC_ATTR_GUEST_MEM_ENCRYPT	0
+#define cc_platform_has(attr)		sev_active()
+#endif
+
+/*
+ * Linux 5.16 ("x86/extable: Rework the exception table mechanics", commit
+ * 46d28947d987) typed the exception-table entries; a load whose entry is
+ * EX_TYPE_FAULT_MCE_SAFE survives a recoverable machine check.  Before it the
+ * same meaning was the fault handler of _ASM_EXTABLE_FAULT.
+ */
+#ifdef EX_TYPE_FAULT_MCE_SAFE
+#define MEMX_EXTABLE_MC(from, to) \
+	_ASM_EXTABLE_TYPE(from, to, EX_TYPE_FAULT_MCE_SAFE)
+#else
+#define MEMX_EXTABLE_MC(from, to)	_ASM_EXTABLE_FAULT(from, to)
+#endif
+
 #endif /* _MEMX_COMPAT_H */

@@ -250,7 +250,7 @@ esac
 
 lines=${KERNELS:-6.1,6.12,7.2}
 # The memx command is user space: its tests run in the main boot only.
-all=memx_module_test,memx_rw_test,memx_mmap_test
+all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test
 boots=()
 for l in ${lines//,/ }; do
 	case "$l" in
@@ -277,7 +277,7 @@ for l in ${lines//,/ }; do
 			host_tap
 		# name, kernel, CPU (max: 5-level paging), tests, memx params
 		boots+=("main $kver max $all,memx_tool_test -"
-			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_policy_test writable=1"
+			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_compat32_test,memx_policy_test writable=1"
 			"rt $abi-rt-amd64 max $all -")
 		;;
 	6.12|7.2)

@@ -39,7 +39,7 @@ fi
 kver=$(cat "$cache/kver")
 abi=${kver%-amd64}
 
-pkgs=(gcc make libc6-dev qemu-system-x86 busybox-static cpio kmod xz-utils
+pkgs=(gcc gcc-multilib make libc6-dev qemu-system-x86 busybox-static cpio kmod xz-utils
       dwarves debootstrap
       dkms sparse perl "linux-headers-$abi-amd64"
       "linux-headers-$abi-cloud-amd64" "linux-headers-$abi-rt-amd64")

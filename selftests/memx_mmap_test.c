@@ -3,6 +3,7 @@
  * memx mmap and MEMX_IOC_VTOP, checked against /proc/kcore, /proc/version,
  * /proc/self/pagemap, sysfs and the helper module's debugfs files.
  */
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -256,6 +257,184 @@ TEST_F(maps, vtop_errors)
 	v.vaddr = ksym("linux_banner");
 	EXPECT_EQ(-1, ioctl(self->mem, MEMX_IOC_VTOP, &v));
 	EXPECT_EQ(ENOTTY, errno);
+}
+
+/* PROT_EXEC is EPERM, and mprotect() cannot add it later. */
+TEST_F(maps, prot_exec_is_eperm)
+{
+	char *map;
+
+	EXPECT_EQ(MAP_FAILED, map_at(self->kmem, self->vbuf, PAGE,
+				     PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EPERM, errno);
+	map = map_at(self->allkmem, self->vbuf, PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(-1, mprotect(map, PAGE, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	munmap(map, PAGE);
+}
+
+/* A PROT_WRITE mapping is a write: logged (fresh rate-limit window). */
+TEST_F(maps, writable_mapping_is_logged)
+{
+	int fd = open_rw("/dev/kmemx");
+	char line[256], *map;
+
+	ASSERT_LE(0, fd);
+	sleep(6);
+	map = map_at(fd, self->vbuf, 2 * PAGE, PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, map);
+	munmap(map, 2 * PAGE);
+	close(fd);
+	snprintf(line, sizeof(line),
+		 "memx: kmemx: mapped writable 8192 bytes at %#llx, pid %d (memx_mmap_test)",
+		 (unsigned long long)self->vbuf, getpid());
+	EXPECT_EQ(1, dmesg_has(line)) TH_LOG("no line \"%s\"", line);
+	EXPECT_NE(0, read_num("/proc/sys/kernel/tainted", 0) & 64);
+}
+
+/* The cache type of the calling process's own page-table entry at @p. */
+static const char *upte(const void *p, char *out, size_t size)
+{
+	char addr[32];
+
+	snprintf(addr, sizeof(addr), "%#lx", (unsigned long)(uintptr_t)p);
+	if (write_str(HELPER "upte", addr) ||
+	    read_file(HELPER "upte", out, size) <= 0)
+		return "unreadable";
+	out[strcspn(out, "\n")] = 0;
+	return out;
+}
+
+/* Each page of @map (4 pages of the helper's buffer) has the kernel's type. */
+static void expect_wc_second(struct __test_metadata *_metadata,
+			     const unsigned char *map)
+{
+	char type[32];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		EXPECT_STREQ(i == 1 ? "wc" : "wb",
+			     upte(map + i * PAGE, type, sizeof(type)))
+			TH_LOG("page %d", i);
+	}
+	for (i = 0; i < 4 * (int)PAGE; i++)
+		if (map[i] != (unsigned char)(i * 5 + i / PAGE))
+			break;
+	EXPECT_EQ(4 * (int)PAGE, i);
+}
+
+/* A page the kernel made write-combining is mapped write-combining. */
+TEST_F(maps, kernel_cache_type_kept_per_page)
+{
+	uint64_t pa = read_num(HELPER "wc_phys", 0), va;
+	unsigned char *map;
+
+	ASSERT_NE(0, pa);
+	map = map_at(self->mem, pa, 4 * PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, map);
+	expect_wc_second(_metadata, map);
+	munmap(map, 4 * PAGE);
+	ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+	map = map_at(self->kmem, va, 4 * PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, map);
+	expect_wc_second(_metadata, map);
+	munmap(map, 4 * PAGE);
+}
+
+/* /proc/PID/mem (what ptrace and gdb use) reads and writes a mapping. */
+TEST_F(maps, proc_pid_mem_reaches_a_mapping)
+{
+	static const char msg[] = "poked through /proc/self/mem";
+	uint64_t banner = ksym("linux_banner");
+	char version[512], buf[512], blob[4 * PAGE], *map;
+	int mem, fd, bfd;
+	size_t len;
+
+	ASSERT_LT(0, read_file("/proc/version", version, sizeof(version)));
+	len = strlen(version);
+	mem = open("/proc/self/mem", O_RDWR);
+	ASSERT_LE(0, mem);
+	map = map_at(self->kmem, banner & ~(PAGE - 1), 2 * PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ((ssize_t)len, pread(mem, buf, len,
+				      (off_t)(uintptr_t)(map + banner % PAGE)));
+	EXPECT_EQ(0, memcmp(buf, version, len));
+	/* Not through a read-only mapping. */
+	EXPECT_EQ(-1, pwrite(mem, msg, sizeof(msg), (off_t)(uintptr_t)map));
+	munmap(map, 2 * PAGE);
+
+	fd = open_rw("/dev/kmemx");
+	ASSERT_LE(0, fd);
+	map = map_at(fd, self->vbuf, 4 * PAGE, PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(sizeof(msg), pwrite(mem, msg, sizeof(msg),
+				      (off_t)(uintptr_t)(map + 3 * PAGE + 9)));
+	munmap(map, 4 * PAGE);
+	close(fd);
+	close(mem);
+	bfd = open(HELPER "vbuf", O_RDONLY);
+	ASSERT_LE(0, bfd);
+	ASSERT_EQ(sizeof(blob), read(bfd, blob, sizeof(blob)));
+	close(bfd);
+	EXPECT_EQ(0, memcmp(blob + 3 * PAGE + 9, msg, sizeof(msg)));
+}
+
+/* 1 when a child touching @p dies of SIGBUS, 0 when it reads it. */
+static int touch_sigbus(const char *p)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(__atomic_load_n(p, __ATOMIC_RELAXED) & 0);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status) == SIGBUS;
+	return 0;
+}
+
+/*
+ * Mappings of a memory block that goes offline are revoked: a later touch is
+ * SIGBUS, and a new mapping is refused (movablecore=1G makes such blocks).
+ */
+TEST_F(maps, offline_memory_revokes_mappings)
+{
+	char path[128], size[32], *pmap, *vmap;
+	uint64_t bsz, pa, va;
+	int blk;
+
+	ASSERT_LT(0, read_file("/sys/devices/system/memory/block_size_bytes",
+			       size, sizeof(size)));
+	bsz = strtoull(size, NULL, 16);
+	ASSERT_NE(0, bsz);
+	for (blk = 1024; blk > 0; blk--) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/memory/memory%d/state", blk);
+		if (access(path, F_OK))
+			continue;
+		pa = (uint64_t)blk * bsz + 8 * PAGE;
+		ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+		pmap = map_at(self->mem, pa, PAGE, PROT_READ);
+		vmap = map_at(self->kmem, va, PAGE, PROT_READ);
+		if (pmap == MAP_FAILED || vmap == MAP_FAILED)
+			continue;
+		EXPECT_EQ(0, touch_sigbus(pmap));
+		if (!write_str(path, "offline"))
+			break;
+		munmap(pmap, PAGE);
+		munmap(vmap, PAGE);
+	}
+	if (!blk)
+		SKIP(return, "no memory block could be offlined");
+	EXPECT_EQ(1, touch_sigbus(pmap));
+	EXPECT_EQ(1, touch_sigbus(vmap));
+	EXPECT_EQ(MAP_FAILED, map_at(self->mem, pa, PAGE, PROT_READ));
+	EXPECT_EQ(ENXIO, errno);
+	munmap(pmap, PAGE);
+	munmap(vmap, PAGE);
+	EXPECT_EQ(0, write_str(path, "online_movable"));
 }
 
 static long mem_free_kb(void)

@@ -271,6 +271,21 @@ static inline int iomem_ram(struct ram_range *r, int max)
 	return n;
 }
 
+/* 1 when a line of the kernel log contains @needle, 0 when none does. */
+static inline int dmesg_has(const char *needle)
+{
+	char line[1024];
+	int found = 0;
+	FILE *f = popen("dmesg", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		found |= !!strstr(line, needle);
+	pclose(f);
+	return found;
+}
+
 /* Prints the edu device's sysfs resource lines: BAR 0's physical start first. */
 #define EDU_RESOURCE \
 	"cat $(grep -l 0x11e8 /sys/bus/pci/devices/*/device | sed s/device$/resource/)"

@@ -29,6 +29,7 @@ MODULE_PARM_DESC(writable, "Allow opening the nodes for writing (default: N)");
 static int memx_open(struct inode *inode, struct file *file)
 {
 	struct miscdevice *misc = file->private_data;
+	struct memx_node *node = container_of(misc, struct memx_node, misc);
 	int err;
 
 	if (!capable(CAP_SYS_RAWIO))
@@ -38,15 +39,22 @@ static int memx_open(struct inode *inode, struct file *file)
 		if (err)
 			return err;
 	}
-	if (file->f_mode & FMODE_WRITE) {
-		if (!READ_ONCE(writable))
-			return -EPERM;
+	if (file->f_mode & FMODE_WRITE && !READ_ONCE(writable))
+		return -EPERM;
+	/*
+	 * Writing changes the kernel; allkmemx reads device registers, whose
+	 * reads can have side effects: both are refused under integrity
+	 * lockdown, as /dev/mem, /dev/port and sysfs BARs are.
+	 */
+	if (file->f_mode & FMODE_WRITE || node->io) {
 		err = security_locked_down(LOCKDOWN_DEV_MEM);
 		if (err)
 			return err;
 	}
 
-	file->private_data = container_of(misc, struct memx_node, misc);
+	file->private_data = node;
+	/* All files of a node share one mapping, which mm_revoke.c zaps. */
+	file->f_mapping = node->mapping;
 	memx_set_unsigned_offset(file);
 	return 0;
 }
@@ -77,20 +85,30 @@ static loff_t memx_llseek(struct file *file, loff_t off, int whence)
 	return pos;
 }
 
-static void memx_log_write(const struct memx_node *node, u64 addr,
-			   size_t len)
+/* A write to kernel or physical memory: one rate-limited line, and taint. */
+void memx_log_write(const struct memx_node *node, const char *what, u64 addr,
+		    u64 len)
 {
-	pr_notice_ratelimited("%s: wrote %zu bytes at %#llx, pid %d (%s)\n",
-			      node->misc.name, len, addr,
+	pr_notice_ratelimited("%s: %s %llu bytes at %#llx, pid %d (%s)\n",
+			      node->misc.name, what, len, addr,
 			      task_pid_nr(current), current->comm);
 	if (!test_taint(TAINT_USER))
 		add_taint(TAINT_USER, LOCKDEP_STILL_OK);
 }
 
+/* The caller's own memory (the AIX user half): no log, no taint. */
+static bool memx_is_user(const struct memx_node *node, u64 addr)
+{
+	return node->ops->is_user && node->ops->is_user(addr);
+}
+
 /*
  * The transfer shared by read(), write() and the ioctls: page by page,
  * rescheduling between pages and stopping on a signal.  Returns the bytes
- * moved, or the error of the first page when nothing moved.
+ * moved, or the error of the first page when nothing moved.  A signal
+ * before anything moved is -ERESTARTSYS: the call is restarted when the
+ * handler has SA_RESTART (and after task work or a freezer wake-up, which
+ * are no reason to fail), EINTR otherwise.
  */
 static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 			 char __user *ubuf, size_t count, bool write)
@@ -102,7 +120,7 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 				   PAGE_SIZE - offset_in_page(addr));
 
 		if (signal_pending(current)) {
-			ret = -EINTR;
+			ret = -ERESTARTSYS;
 			break;
 		}
 		if (write)
@@ -118,8 +136,8 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 		cond_resched();
 	}
 
-	if (write && done)
-		memx_log_write(node, addr - done, done);
+	if (write && done && !memx_is_user(node, addr - done))
+		memx_log_write(node, "wrote", addr - done, done);
 	return done ? done : ret;
 }
 
@@ -209,6 +227,7 @@ static const struct file_operations memx_fops = {
 	.read		= memx_read,
 	.write		= memx_write,
 	.unlocked_ioctl	= memx_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,	/* the structs have one layout */
 	.mmap		= memx_mmap,
 	MEMX_FOP_FLAGS
 };
@@ -234,6 +253,9 @@ static int __init memx_init(void)
 {
 	int i, err;
 
+	err = memx_revoke_init(memx_nodes, ARRAY_SIZE(memx_nodes));
+	if (err)
+		return err;
 	for (i = 0; i < ARRAY_SIZE(memx_nodes); i++) {
 		err = misc_register(&memx_nodes[i].misc);
 		if (err) {
@@ -247,6 +269,7 @@ static int __init memx_init(void)
 err_deregister:
 	while (i--)
 		misc_deregister(&memx_nodes[i].misc);
+	memx_revoke_exit();
 	return err;
 }
 
@@ -256,6 +279,7 @@ static void __exit memx_exit(void)
 
 	while (i--)
 		misc_deregister(&memx_nodes[i].misc);
+	memx_revoke_exit();
 }
 
 module_init(memx_init);

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memx: mmap of the three nodes.
+ * memx: mmap of the three nodes, and ptrace access to what it maps.
  *
  * The offset is a physical (memx) or kernel virtual (kmemx, allkmemx)
- * address.  Every page of the range goes through the checks read() makes
- * before anything is mapped; then each page maps its own frame, so a
- * virtually contiguous range need not be physically contiguous.  RAM is
- * mapped cached, I/O memory (allkmemx only) uncached.
+ * address.  Every page goes through the checks read() makes, then maps its
+ * own frame, so a virtually contiguous range need not be physically
+ * contiguous.  Each page keeps the cache type of the kernel's own mapping
+ * (RAM is normally write-back, a driver's set_memory_wc() page
+ * write-combining, an ioremap() its type): pages are mapped in runs of
+ * contiguous frames of one kind and one type, one remap_pfn_range() a run,
+ * so the PAT code, which looks at the first page of a run, never maps a page
+ * with a type that conflicts with the kernel's.  When a page fails, the call
+ * fails and the mmap core unmaps what the earlier runs mapped.
  */
 
+#include <linux/cc_platform.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 
 #include "memx.h"
 #include "memx_compat.h"
@@ -17,47 +24,56 @@
 /*
  * The frame for the page at @addr, with read()'s errors made mmap's: not
  * mapped or not RAM is ENXIO, a read-only page mapped for writing EACCES.
+ * On a confidential guest a user alias of RAM would carry the wrong
+ * encryption bit (and corrupt or convert the page): EPERM.
  */
 static int memx_mmap_frame(const struct memx_node *node, u64 addr, bool write,
-			   struct memx_frame *frame)
+			   struct memx_frame *frame, struct memx_range *ram)
 {
-	int err = node->ops->frame(addr, node->io, frame);
+	int err = node->ops->frame(addr, node->io, frame, ram);
 
 	if (err)
 		return err == -EFAULT ? -ENXIO : err;
+	if (!frame->io && cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT))
+		return -EPERM;
 	return write && !frame->writable ? -EACCES : 0;
 }
 
-/* Map @len bytes at @off in @vma to frames from @pfn on, of one kind. */
+/* Map @len bytes at @off in @vma to the frames of @run on. */
 static int memx_mmap_run(struct vm_area_struct *vma, unsigned long off,
-			 unsigned long pfn, unsigned long len, bool io)
+			 const struct memx_frame *run, unsigned long len)
 {
-	pgprot_t prot = io ? pgprot_noncached(vma->vm_page_prot) :
-			     vma->vm_page_prot;
+	pgprot_t prot = __pgprot((pgprot_val(vma->vm_page_prot) &
+				  ~_PAGE_CACHE_MASK) | run->cache);
 
-	return remap_pfn_range(vma, vma->vm_start + off, pfn, len, prot);
+	return remap_pfn_range(vma, vma->vm_start + off, run->pfn, len, prot);
 }
 
-/*
- * Map each page of @vma to its frame, all of them checked already, one
- * remap_pfn_range() per run of contiguous frames of one kind: a physically
- * contiguous range costs one call and one PAT lookup, not one a page.
- */
+/* @frame, @off bytes into a run starting with @run, continues it. */
+static bool memx_mmap_continues(const struct memx_frame *run,
+				const struct memx_frame *frame,
+				unsigned long off)
+{
+	return frame->io == run->io && frame->cache == run->cache &&
+	       frame->pfn == run->pfn + PHYS_PFN(off);
+}
+
 static int memx_mmap_range(const struct memx_node *node,
 			   struct vm_area_struct *vma, u64 base, bool write)
 {
 	unsigned long off, start = 0, size = vma->vm_end - vma->vm_start;
-	struct memx_frame frame, run = { 0 };
+	struct memx_range ram = MEMX_RANGE_NONE;
+	struct memx_frame frame, run;
 	int err;
 
 	for (off = 0; off < size; off += PAGE_SIZE) {
-		err = memx_mmap_frame(node, base + off, write, &frame);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		err = memx_mmap_frame(node, base + off, write, &frame, &ram);
 		if (err)
 			return err;
-		if (off && (frame.io != run.io ||
-			    frame.pfn != run.pfn + PHYS_PFN(off - start))) {
-			err = memx_mmap_run(vma, start, run.pfn, off - start,
-					    run.io);
+		if (off && !memx_mmap_continues(&run, &frame, off - start)) {
+			err = memx_mmap_run(vma, start, &run, off - start);
 			if (err)
 				return err;
 			start = off;
@@ -66,33 +82,72 @@ static int memx_mmap_range(const struct memx_node *node,
 			run = frame;
 		cond_resched();
 	}
-	return memx_mmap_run(vma, start, run.pfn, size - start, run.io);
+	return memx_mmap_run(vma, start, &run, size - start);
 }
+
+/*
+ * ptrace, gdb and /proc/PID/mem reach a VM_PFNMAP mapping only through
+ * .access: the same checks and copies as read() and write(), at the offset
+ * the mapped address stands for, through the kernel's own mapping.
+ */
+static int memx_vma_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *buf, int len, int write)
+{
+	const struct memx_node *node = vma->vm_file->private_data;
+	u64 at = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (addr - vma->vm_start);
+	struct memx_range ram = MEMX_RANGE_NONE;
+	struct memx_frame frame;
+	int done = 0, err = 0;
+	ssize_t ret;
+
+	if (write && !(vma->vm_flags & VM_WRITE))
+		return -EACCES;
+	while (done < len) {
+		size_t n = min_t(size_t, len - done,
+				 PAGE_SIZE - offset_in_page(at));
+
+		err = node->ops->frame(at & PAGE_MASK, node->io, &frame, &ram);
+		if (err)
+			break;
+		frame.kaddr += offset_in_page(at);
+		ret = write ? memx_poke(frame.kaddr, buf + done, n) :
+			      memx_peek(buf + done, frame.kaddr, n);
+		if (ret <= 0) {
+			err = ret;
+			break;
+		}
+		done += ret;
+		at += ret;
+	}
+	return done ? done : err;
+}
+
+static const struct vm_operations_struct memx_vm_ops = {
+	.access	= memx_vma_access,
+};
 
 int memx_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	const struct memx_node *node = file->private_data;
-	unsigned long off, size = vma->vm_end - vma->vm_start;
+	unsigned long size = vma->vm_end - vma->vm_start;
 	u64 base = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	bool write = vma->vm_flags & VM_WRITE;
-	struct memx_frame frame;
 	int err;
 
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
 	if (base + size - 1 < base)
 		return -EOVERFLOW;
 
-	/* Check every page first: a bad one fails the call, nothing mapped. */
-	for (off = 0; off < size; off += PAGE_SIZE) {
-		err = memx_mmap_frame(node, base + off, write, &frame);
-		if (err)
-			return err;
-		cond_resched();
-	}
-
-	/* Read-only kernel pages must not become writable by mprotect(). */
-	if (!write)
-		vm_flags_clear(vma, VM_MAYWRITE);
-	return memx_mmap_range(node, vma, base, write);
+	/* No mprotect() to PROT_EXEC, nor to writable over read-only pages. */
+	vm_flags_clear(vma, VM_MAYEXEC | (write ? 0 : VM_MAYWRITE));
+	vma->vm_ops = &memx_vm_ops;
+	memx_revoke_lock();
+	err = memx_mmap_range(node, vma, base, write);
+	memx_revoke_unlock();
+	if (!err && write)
+		memx_log_write(node, "mapped writable", base, size);
+	return err;
 }

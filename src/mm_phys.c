@@ -15,12 +15,7 @@
 #include <linux/page-flags.h>
 
 #include "memx.h"
-
-/* A System RAM range, end inclusive, as the iomem tree gives it. */
-struct memx_range {
-	u64 start;
-	u64 end;
-};
+#include "memx_compat.h"
 
 static int memx_range_first(struct resource *res, void *arg)
 {
@@ -47,6 +42,17 @@ static bool memx_ram_next(u64 addr, struct memx_range *r)
 				   addr, U64_MAX, r, memx_range_first) == 1;
 }
 
+/*
+ * The System RAM at or above @addr into @ram, unless @ram already holds
+ * @addr: the iomem tree is walked once a range, not once a page.
+ */
+static bool memx_ram_find(u64 addr, struct memx_range *ram)
+{
+	if (addr >= ram->start && addr <= ram->end)
+		return true;
+	return memx_ram_next(addr, ram);
+}
+
 /* One past the last byte of System RAM: the size of the physical "file". */
 static u64 memx_ram_end(void)
 {
@@ -58,19 +64,36 @@ static u64 memx_ram_end(void)
 	return r.end + 1;
 }
 
-bool memx_pfn_is_ram(unsigned long pfn)
+/* The whole page is System RAM with a struct page. */
+bool memx_pfn_is_ram(unsigned long pfn, struct memx_range *ram)
 {
-	return pfn_valid(pfn) && page_is_ram(pfn);
+	u64 pa = PFN_PHYS(pfn);
+
+	return pfn_valid(pfn) && memx_ram_find(pa, ram) && ram->start <= pa &&
+	       ram->end >= pa + PAGE_SIZE - 1;
 }
 
-/* An online, present, healthy RAM page: 0, -EFAULT or -EIO. */
+/*
+ * Unaccepted memory (TDX, SEV-SNP guests) is fatal to touch before the guest
+ * accepts it; /proc/kcore skips it through range_contains_unaccepted_memory(),
+ * which modules cannot call.  The first page of its block says it instead.
+ */
+static bool memx_pfn_unaccepted(unsigned long pfn)
+{
+	struct page *head = pfn_to_online_page(ALIGN_DOWN(pfn,
+							  MAX_ORDER_NR_PAGES));
+
+	return head && memx_page_unaccepted(head);
+}
+
+/* An online, present, healthy, accepted RAM page: 0, -EFAULT or -EIO. */
 int memx_ram_page_check(unsigned long pfn)
 {
 	struct page *page = pfn_to_online_page(pfn);
 
-	if (!page || PageOffline(page))
+	if (!page || PageOffline(page) || memx_pfn_unaccepted(pfn))
 		return -EFAULT;
-	if (PageHWPoison(page))
+	if (is_page_hwpoison(page))
 		return -EIO;
 	return 0;
 }
@@ -81,16 +104,15 @@ int memx_ram_page_check(unsigned long pfn)
  * direct-map address, NULL past the end of RAM, or an ERR_PTR.
  */
 static void *memx_phys_check(u64 addr, size_t *len, bool write,
-			     struct memx_kmap *map)
+			     struct memx_kmap *map, struct memx_range *ram)
 {
 	unsigned long pfn = PHYS_PFN(addr);
-	struct memx_range r;
 	unsigned long va;
 	int err;
 
-	if (!memx_ram_next(addr, &r))
+	if (!memx_ram_find(addr, ram))
 		return NULL;
-	if (r.start != addr || !pfn_valid(pfn))
+	if (ram->start > addr || !pfn_valid(pfn))
 		return ERR_PTR(-EFAULT);
 	err = memx_ram_page_check(pfn);
 	if (err)
@@ -102,47 +124,62 @@ static void *memx_phys_check(u64 addr, size_t *len, bool write,
 		return ERR_PTR(err);
 	if (write && !map->writable)
 		return ERR_PTR(-EFAULT);
-	*len = min_t(u64, *len, r.end - addr + 1);
+	*len = min_t(u64, *len, ram->end - addr + 1);
 	return (void *)va;
 }
 
 static ssize_t memx_phys_read(u64 addr, char __user *buf, size_t len,
 			      bool io)
 {
+	struct memx_range ram = MEMX_RANGE_NONE;
 	struct memx_kmap map;
-	void *va = memx_phys_check(addr, &len, false, &map);
+	void *va = memx_phys_check(addr, &len, false, &map, &ram);
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
-	return memx_moved(len, memx_read_kernel(buf, (unsigned long)va, len));
+	return memx_read_kernel(buf, (unsigned long)va, len);
 }
 
+/* Past the end of RAM a read is end of file, a write EFAULT. */
 static ssize_t memx_phys_write(u64 addr, const char __user *buf, size_t len,
 			       bool io)
 {
+	struct memx_range ram = MEMX_RANGE_NONE;
 	struct memx_kmap map;
-	void *va = memx_phys_check(addr, &len, true, &map);
+	void *va = memx_phys_check(addr, &len, true, &map, &ram);
 
-	if (IS_ERR_OR_NULL(va))
+	if (!va)
+		return -EFAULT;
+	if (IS_ERR(va))
 		return PTR_ERR(va);
-	return memx_moved(len, memx_write_kernel((unsigned long)va, buf, len));
+	return memx_write_kernel((unsigned long)va, buf, len);
 }
 
 /* mmap needs the whole page in System RAM; past the end is ENXIO too. */
-static int memx_phys_frame(u64 addr, bool io, struct memx_frame *frame)
+static int memx_phys_frame(u64 addr, bool io, struct memx_frame *frame,
+			   struct memx_range *ram)
 {
 	size_t len = PAGE_SIZE;
 	struct memx_kmap map;
-	void *va = memx_phys_check(addr, &len, false, &map);
+	void *va = memx_phys_check(addr, &len, false, &map, ram);
 
 	if (IS_ERR(va))
 		return PTR_ERR(va);
 	if (!va || len < PAGE_SIZE)
 		return -ENXIO;
-	frame->pfn = PHYS_PFN(addr);
-	frame->io = false;
-	frame->writable = map.writable;
+	*frame = (struct memx_frame){
+		.pfn = PHYS_PFN(addr),
+		.kaddr = (unsigned long)va,
+		.cache = map.cache,
+		.writable = map.writable,
+	};
 	return 0;
+}
+
+/* Offsets are physical addresses. */
+static pgoff_t memx_phys_pgoff(unsigned long pfn)
+{
+	return pfn;
 }
 
 /* Where the hole at or after @pos begins: adjacent RAM ranges merge. */
@@ -183,4 +220,5 @@ const struct memx_ops memx_phys_ops = {
 	.write	= memx_phys_write,
 	.seek	= memx_phys_seek,
 	.frame	= memx_phys_frame,
+	.pgoff	= memx_phys_pgoff,
 };

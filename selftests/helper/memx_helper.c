@@ -8,6 +8,15 @@
  *   vbuf_addr   kernel virtual address of a vmalloc buffer of VBUF_PAGES
  *   vbuf_phys   physical address of each page of it, one per line
  *   vbuf        the buffer itself (read and write)
+ *   protnone    kernel virtual address of a vmalloc page whose PTE has
+ *               _PAGE_PRESENT clear and _PAGE_PROTNONE set, with its frame
+ *               bits not inverted: a KFENCE guard page as kernels before
+ *               "x86/kfence: avoid writing L1TF-vulnerable PTEs" made them
+ *   wc_phys     physical address of 4 contiguous pages, the second of which
+ *               the kernel maps write-combining (set_memory_wc())
+ *   upte        write a user address of the writing process; read back the
+ *               cache type of its page-table entry there: wb, wc or
+ *               "other <bits>" ("none" when not mapped)
  */
 
 #include <linux/debugfs.h>
@@ -15,6 +24,7 @@
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
+#include <asm/set_memory.h>
 
 #define VBUF_PAGES	4
 
@@ -24,6 +34,12 @@ static u64 edu_addr;
 static u64 vbuf_addr;
 static void *vbuf;
 static struct debugfs_blob_wrapper vbuf_blob;
+static void *pnbuf;
+static pte_t *pn_pte, pn_orig;
+static u64 pn_addr;
+static struct page *wc_pages;
+static u64 wc_phys;
+static char upte_result[32] = "none\n";
 
 static int vbuf_phys_show(struct seq_file *m, void *unused)
 {
@@ -37,6 +53,118 @@ static int vbuf_phys_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vbuf_phys);
+
+/* Clear _PAGE_PRESENT, set _PAGE_PROTNONE, keep the frame: old KFENCE. */
+static int protnone_setup(void)
+{
+	unsigned int level;
+
+	pnbuf = vmalloc(PAGE_SIZE);
+	if (!pnbuf)
+		return -ENOMEM;
+	memset(pnbuf, 0x5a, PAGE_SIZE);
+	pn_pte = lookup_address((unsigned long)pnbuf, &level);
+	if (!pn_pte || level != PG_LEVEL_4K) {
+		vfree(pnbuf);
+		return -EINVAL;
+	}
+	pn_orig = *pn_pte;
+	set_pte(pn_pte, __pte((pte_val(pn_orig) & ~_PAGE_PRESENT) |
+			      _PAGE_PROTNONE));
+	pn_addr = (unsigned long)pnbuf;
+	return 0;
+}
+
+/* A present entry again before vfree() tears the mapping down. */
+static void protnone_teardown(void)
+{
+	set_pte(pn_pte, pn_orig);
+	vfree(pnbuf);
+}
+
+static int wc_setup(void)
+{
+	int i;
+
+	wc_pages = alloc_pages(GFP_KERNEL, 2);
+	if (!wc_pages)
+		return -ENOMEM;
+	for (i = 0; i < 4 * PAGE_SIZE; i++)
+		((u8 *)page_address(wc_pages))[i] = (u8)(i * 5 + i / PAGE_SIZE);
+	wc_phys = page_to_phys(wc_pages);
+	return set_memory_wc((unsigned long)page_address(wc_pages + 1), 1);
+}
+
+static void wc_teardown(void)
+{
+	set_memory_wb((unsigned long)page_address(wc_pages + 1), 1);
+	__free_pages(wc_pages, 2);
+}
+
+/* The cache type of the caller's own page-table entry at @addr. */
+static void upte_lookup(unsigned long addr)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long cache;
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud;
+	pmd_t *pmd;
+	pte_t *pte;
+
+	strscpy(upte_result, "none\n", sizeof(upte_result));
+	mmap_read_lock(mm);
+	pgd = pgd_offset(mm, addr);
+	if (pgd_none(*pgd))
+		goto out;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d))
+		goto out;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud) || pud_leaf(*pud))
+		goto out;
+	pmd = pmd_offset(pud, addr);
+	if (pmd_none(*pmd) || pmd_leaf(*pmd))
+		goto out;
+	pte = pte_offset_kernel(pmd, addr);
+	if (!pte_present(*pte))
+		goto out;
+	cache = pte_flags(*pte) & _PAGE_CACHE_MASK;
+	if (cache == cachemode2protval(_PAGE_CACHE_MODE_WB))
+		strscpy(upte_result, "wb\n", sizeof(upte_result));
+	else if (cache == cachemode2protval(_PAGE_CACHE_MODE_WC))
+		strscpy(upte_result, "wc\n", sizeof(upte_result));
+	else
+		snprintf(upte_result, sizeof(upte_result), "other %#lx\n",
+			 cache);
+out:
+	mmap_read_unlock(mm);
+}
+
+static ssize_t upte_write(struct file *file, const char __user *ubuf,
+			  size_t len, loff_t *ppos)
+{
+	unsigned long addr;
+	int err = kstrtoul_from_user(ubuf, len, 0, &addr);
+
+	if (err)
+		return err;
+	upte_lookup(addr);
+	return len;
+}
+
+static ssize_t upte_read(struct file *file, char __user *ubuf, size_t len,
+			 loff_t *ppos)
+{
+	return simple_read_from_buffer(ubuf, len, ppos, upte_result,
+				       strlen(upte_result));
+}
+
+static const struct file_operations upte_fops = {
+	.owner	= THIS_MODULE,
+	.read	= upte_read,
+	.write	= upte_write,
+};
 
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -84,11 +212,25 @@ static int __init helper_init(void)
 			    &vbuf_phys_fops);
 	debugfs_create_blob("vbuf", 0400, helper_dir, &vbuf_blob);
 
-	err = pci_register_driver(&edu_driver);
+	err = protnone_setup();
 	if (err)
 		goto err_remove_dir;
+	err = wc_setup();
+	if (err)
+		goto err_protnone;
+	debugfs_create_x64("protnone", 0400, helper_dir, &pn_addr);
+	debugfs_create_x64("wc_phys", 0400, helper_dir, &wc_phys);
+	debugfs_create_file("upte", 0600, helper_dir, NULL, &upte_fops);
+
+	err = pci_register_driver(&edu_driver);
+	if (err)
+		goto err_wc;
 	return 0;
 
+err_wc:
+	wc_teardown();
+err_protnone:
+	protnone_teardown();
 err_remove_dir:
 	debugfs_remove_recursive(helper_dir);
 	vfree(vbuf);
@@ -99,6 +241,8 @@ static void __exit helper_exit(void)
 {
 	pci_unregister_driver(&edu_driver);
 	debugfs_remove_recursive(helper_dir);
+	wc_teardown();
+	protnone_teardown();
 	vfree(vbuf);
 }
 
