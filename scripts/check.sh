@@ -14,7 +14,8 @@ set -euo pipefail
 
 mode=${1:-check}
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${MEMX_CACHE:-$top/.cache}
+cache=${MEMX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memx}
+export MEMX_CACHE=$cache
 out="$cache/run"
 jobs=$(nproc)
 mkdir -p "$out"
@@ -95,6 +96,7 @@ kbuild() {
 	local dir="$root/build/$k/$name" log="$out/build-$k-$name.log"
 	shift 4
 
+	[ -n "$root" ] && [ -d "$root" ] || { echo "kbuild: no root" >&2; return 1; }
 	rm -rf "$dir" && mkdir -p "$dir" && cp -r "$@" "$dir/"
 	if [ "$root" = / ]; then
 		make -C "$kdir" M="$dir" W=1 -j"$jobs" modules > "$log" 2>&1
@@ -118,7 +120,13 @@ kbuild() {
 prepare_line() {
 	local k kdir root vmlinuz memx helper
 
-	read -r k kdir root vmlinuz < <("$top/scripts/kernels.sh" "$1")
+	read -r k kdir root vmlinuz < <("$top/scripts/kernels.sh" "$1") || true
+	# Guard every path: an empty root would mount over the host's /proc.
+	if [ -z "$k" ] || [ -z "$root" ] || [ ! -d "$root$kdir" ] ||
+	   [ ! -f "$vmlinuz" ]; then
+		echo "kernel line $1 is not ready (scripts/kernels.sh failed)" >&2
+		return 1
+	fi
 	echo "== building memx for $k (W=1)"
 	memx=$(kbuild "$k" "$kdir" "$root" memx "$top/Kbuild" "$top/src" \
 		"$top/include") || return 1
@@ -148,6 +156,12 @@ clients() {
 		"memxt_repo=$top memxt_vmlinux=$vmlinux"
 }
 
+# A host-side failure that is not a TAP line of its own.
+host_fail() {
+	echo "[host] not ok $1"
+	echo "0 1 0" >> "$MEMX_TALLY"
+}
+
 # TAP lines from a host-side check into the tally.
 host_tap() {
 	local line
@@ -171,8 +185,35 @@ dump_e2e() {
 	MEMX_MEM=1G \
 	MEMX_QEMU_EXTRA="-virtfs local,path=$dumps,mount_tag=dumps,security_model=none,multidevs=remap" \
 		"$run" dump dump "" "" || return 1
+	local rc=0
 	/usr/bin/python3 "$top/selftests/clients/dump_check.py" "$dumps" \
-		"$cache/dbg/vmlinux-$kver" 2>&1 | host_tap
+		"$cache/dbg/vmlinux-$kver" > "$out/dump-check.log" 2>&1 || rc=$?
+	host_tap < "$out/dump-check.log"
+	[ $rc = 0 ] || { grep -v -e '^ok ' -e '^not ok ' "$out/dump-check.log" |
+			 tail -n 20 | sed 's/^/[host]   /'
+			 host_fail "dump_check.py exited with status $rc"; }
+}
+
+# The memx command's unit tests on the host: a test that fails, does not
+# build, or dies half way is a failure, and the run goes on.
+host_unit_tests() {
+	local log="$out/memx_lib_test.log" rc=0 plan ran
+
+	if ! cc -O2 -Wall -Werror -I"$cache/kselftest" -o "$out/memx_lib_test" \
+		"$top/selftests/memx_lib_test.c" "$top/tools/memx_lib.c" \
+		> "$log" 2>&1; then
+		sed 's/^/[host]   /' "$log"
+		host_fail "memx_lib_test builds"
+		return
+	fi
+	"$out/memx_lib_test" > "$log" 2>&1 || rc=$?
+	grep -E '^(not )?ok |^# .*:[0-9]+:' "$log" | host_tap
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -n 1)
+	ran=$(grep -cE '^(not )?ok ' "$log" || true)
+	if [ "$ran" != "${plan:-none}" ] ||
+	   { [ $rc != 0 ] && ! grep -q '^not ok ' "$log"; }; then
+		host_fail "memx_lib_test exited with $rc after $ran of ${plan:-no} tests"
+	fi
 }
 
 # LiME, as users get it: Debian's lime-forensics-dkms built through DKMS
@@ -271,10 +312,7 @@ for l in ${lines//,/ }; do
 			 echo "lint: FAIL lint.sh exited with an error")
 		host_check "make install into updates/ with depmod" install_check
 		echo "== unit tests of the memx command (host)"
-		cc -O2 -Wall -Werror -I"$cache/kselftest" -o "$out/memx_lib_test" \
-			"$top/selftests/memx_lib_test.c" "$top/tools/memx_lib.c" &&
-			"$out/memx_lib_test" 2>&1 | grep -E '^(not )?ok |^# .*:[0-9]+:' |
-			host_tap
+		host_unit_tests
 		# name, kernel, CPU (max: 5-level paging), tests, memx params
 		boots+=("main $kver max $all,memx_tool_test -"
 			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_compat32_test,memx_policy_test writable=1"

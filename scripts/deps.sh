@@ -12,7 +12,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${MEMX_CACHE:-$top/.cache}
+cache=${MEMX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memx}
 mkdir -p "$cache"
 export DEBIAN_FRONTEND=noninteractive
 

@@ -9,7 +9,7 @@ set -euo pipefail
 
 abi=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
-cache=${MEMX_CACHE:-$top/.cache}
+cache=${MEMX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memx}
 status=0
 
 for flavour in amd64 cloud-amd64 rt-amd64; do

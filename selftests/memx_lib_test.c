@@ -16,7 +16,8 @@ static FILE *fake_kallsyms(void)
 
 	fputs("ffffffff81000000 T _text\n"
 	      "ffffffff82a00100 D init_uts_ns\n"
-	      "ffffffffc0001000 t helper_fn\t[memx_helper]\n", f);
+	      "ffffffffc0001000 t helper_fn\t[memx_helper]\n"
+	      "0000000000000000 D fixed_percpu_data\n", f);
 	rewind(f);
 	return f;
 }
@@ -47,6 +48,78 @@ TEST(where_numbers_symbols_and_offsets)
 	fclose(ks);
 }
 
+/* Numbers: the whole string, no sign, no blank, no junk, no overflow. */
+TEST(numbers_are_whole_and_in_range)
+{
+	FILE *ks = fake_kallsyms();
+	const char *err = NULL;
+	uint64_t a;
+
+	EXPECT_EQ(0, memx_parse_num("0xffffffffffffffff", &a));
+	EXPECT_EQ(~0ULL, a);
+	EXPECT_EQ(-1, memx_parse_num("0x10000000000000000", &a));
+	EXPECT_EQ(-1, memx_parse_num(" -1", &a));
+	EXPECT_EQ(-1, memx_parse_num("-1", &a));
+	EXPECT_EQ(-1, memx_parse_num("+1", &a));
+	EXPECT_EQ(-1, memx_parse_num(" 1", &a));
+	EXPECT_EQ(-1, memx_parse_num("1x", &a));
+	EXPECT_EQ(-1, memx_parse_num("12 ", &a));
+	EXPECT_EQ(-1, memx_parse_num("", &a));
+	EXPECT_EQ(-1, memx_parse_where("0x10000000000000000", ks, &a, &err));
+	EXPECT_EQ(-1, memx_parse_where("4096junk", ks, &a, &err));
+	EXPECT_EQ(-1, memx_parse_where(" -1", ks, &a, &err));
+	/* symbol+offset past 2^64. */
+	EXPECT_EQ(-1, memx_parse_where("_text+0xffffffffffffffff", ks, &a,
+				       &err));
+	EXPECT_EQ(0, memx_parse_where("_text+0x7effffff", ks, &a, &err));
+	EXPECT_EQ(0xffffffffffffffffULL, a);
+	EXPECT_EQ(-1, memx_parse_where("_text+-1", ks, &a, &err));
+	fclose(ks);
+}
+
+/* Symbols at 0: per-CPU offsets, or every address hidden by kptr_restrict. */
+TEST(zero_symbols_get_their_own_message)
+{
+	FILE *ks = fake_kallsyms(), *hidden = tmpfile();
+	const char *err = NULL;
+	uint64_t a;
+
+	EXPECT_EQ(-1, memx_parse_where("fixed_percpu_data", ks, &a, &err));
+	EXPECT_NE(NULL, strstr(err, "per-CPU")) TH_LOG("%s", err);
+	fputs("0000000000000000 T _text\n0000000000000000 D init_uts_ns\n",
+	      hidden);
+	EXPECT_EQ(-1, memx_parse_where("init_uts_ns", hidden, &a, &err));
+	EXPECT_NE(NULL, strstr(err, "kptr_restrict")) TH_LOG("%s", err);
+	fclose(ks);
+	fclose(hidden);
+}
+
+/* peek/poke: a 64-bit width is parsed as 64 bits, values fit the width. */
+TEST(width_and_value_parsing)
+{
+	const char *err = NULL;
+	unsigned int w = 0;
+	uint64_t v;
+
+	EXPECT_EQ(0, memx_parse_width("4", &w, &err));
+	EXPECT_EQ(4, w);
+	EXPECT_EQ(0, memx_parse_width("0x8", &w, &err));
+	EXPECT_EQ(8, w);
+	EXPECT_EQ(-1, memx_parse_width("0x100000004", &w, &err));
+	EXPECT_EQ(-1, memx_parse_width("3", &w, &err));
+	EXPECT_EQ(-1, memx_parse_width("16", &w, &err));
+	EXPECT_EQ(-1, memx_parse_width(" 4", &w, &err));
+	EXPECT_EQ(0, memx_parse_value("0xff", 1, &v, &err));
+	EXPECT_EQ(-1, memx_parse_value("0x1234", 1, &v, &err));
+	EXPECT_STREQ("the value does not fit in the width", err);
+	EXPECT_EQ(0, memx_parse_value("0xffff", 2, &v, &err));
+	EXPECT_EQ(-1, memx_parse_value("0x10000", 2, &v, &err));
+	EXPECT_EQ(0, memx_parse_value("0xffffffff", 4, &v, &err));
+	EXPECT_EQ(-1, memx_parse_value("0x100000000", 4, &v, &err));
+	EXPECT_EQ(0, memx_parse_value("0xffffffffffffffff", 8, &v, &err));
+	EXPECT_EQ(-1, memx_parse_value("-1", 8, &v, &err));
+}
+
 TEST(width_rules)
 {
 	const char *err;
@@ -59,12 +132,11 @@ TEST(width_rules)
 	EXPECT_EQ(4, memx_access_width(0x1000, 7));
 	EXPECT_EQ(2, memx_access_width(0x1000, 3));
 	EXPECT_EQ(1, memx_access_width(0x1000, 1));
-	/* peek/poke: 1, 2, 4, 8 and aligned. */
-	EXPECT_EQ(0, memx_check_width(0x1004, 4, &err));
-	EXPECT_EQ(-1, memx_check_width(0x1002, 4, &err));
-	EXPECT_EQ(-1, memx_check_width(0x1000, 3, &err));
-	EXPECT_EQ(0, memx_check_width(0x1001, 1, &err));
-	EXPECT_EQ(-1, memx_check_width(0x1004, 8, &err));
+	/* peek/poke: aligned to the width. */
+	EXPECT_EQ(0, memx_check_aligned(0x1004, 4, &err));
+	EXPECT_EQ(-1, memx_check_aligned(0x1002, 4, &err));
+	EXPECT_EQ(0, memx_check_aligned(0x1001, 1, &err));
+	EXPECT_EQ(-1, memx_check_aligned(0x1004, 8, &err));
 }
 
 TEST(hex_bytes)
@@ -136,9 +208,45 @@ TEST(elf_header_bytes)
 	EXPECT_EQ(0xffffffff81000000ULL, ph.p_vaddr);
 	EXPECT_EQ(0x81000, ph.p_offset);
 	EXPECT_EQ(0x10000, ph.p_filesz);
+	/* p_align 0, as the kernel's vmcore: crash applies KASLR by itself. */
+	EXPECT_EQ(0, ph.p_align);
+	EXPECT_EQ(0, eh.e_shnum);
 	/* Too small a buffer: nothing written, the size told. */
 	EXPECT_EQ(len, memx_elf_header(buf, len - 1, seg, 2, note,
 				       sizeof(note)));
+}
+
+/* 70000 segments: e_phnum is PN_XNUM and section 0's sh_info the count. */
+TEST(elf_extended_numbering)
+{
+	const unsigned int nseg = 70000;
+	struct memx_seg *seg = calloc(nseg, sizeof(*seg));
+	static const uint8_t note[4];
+	uint8_t *buf;
+	Elf64_Ehdr eh;
+	Elf64_Shdr sh;
+	Elf64_Phdr ph;
+	size_t len;
+
+	ASSERT_NE(NULL, seg);
+	seg[nseg - 1].paddr = 0x1234000;
+	len = memx_elf_header(NULL, 0, seg, nseg, note, sizeof(note));
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(len, memx_elf_header(buf, len, seg, nseg, note,
+				       sizeof(note)));
+	memcpy(&eh, buf, sizeof(eh));
+	EXPECT_EQ(PN_XNUM, eh.e_phnum);
+	EXPECT_EQ(1, eh.e_shnum);
+	EXPECT_EQ(sizeof(Elf64_Shdr), eh.e_shentsize);
+	ASSERT_GE(len, eh.e_shoff + sizeof(sh));
+	memcpy(&sh, buf + eh.e_shoff, sizeof(sh));
+	EXPECT_EQ(nseg + 1, sh.sh_info);
+	memcpy(&ph, buf + 64 + (size_t)nseg * 56, sizeof(ph));
+	EXPECT_EQ(PT_LOAD, ph.p_type);
+	EXPECT_EQ(0x1234000, ph.p_paddr);
+	free(buf);
+	free(seg);
 }
 
 /* The VMCOREINFO buffer is zero-padded: the note ends where it says. */

@@ -45,6 +45,20 @@ TEST(memx_is_loaded)
 	ASSERT_EQ(0, strncmp(ver, "0.", 2));
 }
 
+/* Loaded without parameters, the nodes are read-only: writable is N. */
+TEST(writable_defaults_to_n)
+{
+	const char *params = getenv("MEMX_PARAMS");
+	char v[8];
+
+	if (params && *params)
+		SKIP(return, "memx loaded with %s", params);
+	ASSERT_LT(0, read_file(WRITABLE, v, sizeof(v)));
+	EXPECT_EQ('N', v[0]);
+	EXPECT_EQ(-1, open("/dev/kmemx", O_RDWR));
+	EXPECT_EQ(EPERM, errno);
+}
+
 TEST(nodes_are_misc_char_devices_0600)
 {
 	char path[64];

@@ -296,4 +296,27 @@ static inline uint64_t edu_mmio(void)
 	return read_num(HELPER "edu_mmio", 0);
 }
 
+/* Memory block size (hex without a prefix in sysfs), 0 if unknown. */
+static inline uint64_t memory_block_size(void)
+{
+	char size[32];
+
+	if (read_file("/sys/devices/system/memory/block_size_bytes", size,
+		      sizeof(size)) <= 0)
+		return 0;
+	return strtoull(size, NULL, 16);
+}
+
+/* Memory block @blk's sysfs state file into @path. */
+static inline void memory_block_state(char *path, size_t size, int blk)
+{
+	snprintf(path, size, "/sys/devices/system/memory/memory%d/state", blk);
+}
+
+/* Whether the machine has an edu device (QEMU's -device edu) at all. */
+static inline int edu_present(void)
+{
+	return !system("grep -qx 0x11e8 /sys/bus/pci/devices/*/device");
+}
+
 #endif /* MEMX_TEST_H */

@@ -6,7 +6,10 @@
  * the binary (default /tests/memx).
  */
 #include <ctype.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -15,16 +18,24 @@
 
 static char out[1 << 16];
 
-/* Run "memx ARGS", its stdout and stderr into out; returns its exit code. */
-static int memx(const char *args)
+static const char *tool(void)
 {
-	const char *tool = getenv("MEMX_TOOL") ? : "/tests/memx";
+	return getenv("MEMX_TOOL") ? : "/tests/memx";
+}
+
+/*
+ * Run "memx ARGS REDIR" (REDIR picks what reaches out: "2>&1" both
+ * streams, "2>/dev/null" standard output, "2>&1 >/dev/null" standard
+ * error); returns its exit code.
+ */
+static int memx_to(const char *args, const char *redir)
+{
 	char cmd[512];
 	size_t n;
 	FILE *p;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", tool, args);
+	snprintf(cmd, sizeof(cmd), "%s %s %s", tool(), args, redir);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -32,6 +43,12 @@ static int memx(const char *args)
 	out[n] = 0;
 	st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Run "memx ARGS", its stdout and stderr into out; returns its exit code. */
+static int memx(const char *args)
+{
+	return memx_to(args, "2>&1");
 }
 
 /* The bytes of an xxd-style dump in out: "addr: 4c69 6e75 ...  ascii". */
@@ -139,11 +156,13 @@ TEST(vtop_equals_phys_base_computation)
 
 TEST(peek_poke_edu_registers)
 {
-	uint64_t edu = edu_mmio();
 	char args[128], was[4] = "N";
+	uint64_t edu;
 
-	if (!edu)
-		SKIP(return, "edu device or memx_helper missing");
+	if (!edu_present())
+		SKIP(return, "no edu device (QEMU -device edu)");
+	edu = edu_mmio();
+	ASSERT_NE(0, edu) TH_LOG("memx_helper did not map the edu BAR");
 	snprintf(args, sizeof(args), "peek -w 4 %#llx", (unsigned long long)edu);
 	ASSERT_EQ(0, memx(args));
 	EXPECT_NE(NULL, strstr(out, ": 0x10000ed"));
@@ -182,36 +201,342 @@ TEST(write_bytes_seen_by_kernel)
 	EXPECT_EQ(0, memcmp(blob + 40, "\xde\xad\xbe\xef", 4));
 }
 
-/*
- * Every format to /dev/null: all RAM ranges, and a memfd_secret page (gone
- * from the direct map) written as zeros and counted, not fatal.
- */
-TEST(dump_each_format_to_dev_null)
+/* --help is asked for: stdout, 0.  A usage error: stderr, 2. */
+TEST(usage_help_and_exit_codes)
 {
-	static const char * const fmt[] = { "raw", "lime", "elf" };
-	struct ram_range r[64];
-	char args[64], want[64], *p = NULL, *bad;
-	int i, n = iomem_ram(r, 64);
-	int sfd = syscall(SYS_memfd_secret, 0);
+	EXPECT_EQ(0, memx_to("--help", "2>/dev/null"));
+	EXPECT_NE(NULL, strstr(out, "usage: memx dump"));
+	EXPECT_EQ(0, memx_to("-h", "2>/dev/null"));
+	EXPECT_NE(NULL, strstr(out, "Exit: 0 success"));
+	EXPECT_EQ(0, memx_to("dump --help", "2>/dev/null"));
+	EXPECT_NE(NULL, strstr(out, "usage: memx dump"));
+	EXPECT_EQ(0, memx_to("help peek", "2>/dev/null"));
+	EXPECT_NE(NULL, strstr(out, "usage: memx peek"));
+	EXPECT_EQ(2, memx_to("", "2>/dev/null"));
+	EXPECT_STREQ("", out);
+	EXPECT_EQ(2, memx_to("", "2>&1 >/dev/null"));
+	EXPECT_NE(NULL, strstr(out, "usage:"));
+	EXPECT_EQ(2, memx_to("help nosuch", "2>&1 >/dev/null"));
+	EXPECT_NE(NULL, strstr(out, "nosuch"));
+	EXPECT_EQ(2, memx_to("nosuch", "2>&1 >/dev/null"));
+	EXPECT_EQ(2, memx("read --node mem linux_banner"));
+	EXPECT_NE(NULL, strstr(out, "not memx, kmemx or allkmemx"));
+}
 
-	if (sfd >= 0 && !ftruncate(sfd, PAGE)) {
-		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
-		if (p != MAP_FAILED)
-			memset(p, 1, PAGE);
+/* Every number whole, in range and of the type it is used as. */
+TEST(bad_numbers_are_refused_before_any_access)
+{
+	char args[128], was[4] = "N";
+	uint64_t edu;
+
+	EXPECT_EQ(2, memx("peek -w 0x100000004 linux_banner"));
+	EXPECT_NE(NULL, strstr(out, "width")) TH_LOG("%s", out);
+	EXPECT_EQ(2, memx("read ' -1' 8"));
+	EXPECT_EQ(2, memx("read 4096junk 8"));
+	EXPECT_EQ(2, memx("read 0x10000000000000000 8"));
+	EXPECT_EQ(2, memx("read linux_banner+0xffffffffffffffff 8"));
+	EXPECT_NE(NULL, strstr(out, "past the end")) TH_LOG("%s", out);
+	EXPECT_EQ(2, memx("read linux_banner 8x"));
+	EXPECT_EQ(2, memx("read linux_banner ' -1'"));
+	if (!edu_present())
+		SKIP(return, "no edu device (QEMU -device edu)");
+	edu = edu_mmio();
+	ASSERT_NE(0, edu) TH_LOG("memx_helper did not map the edu BAR");
+	read_file(WRITABLE, was, sizeof(was));
+	ASSERT_EQ(0, write_str(WRITABLE, "Y"));
+	snprintf(args, sizeof(args), "poke -w 4 %#llx 0x11",
+		 (unsigned long long)edu + 4);
+	EXPECT_EQ(0, memx(args));
+	/* 0x1234 does not fit a byte: refused, the register unchanged. */
+	snprintf(args, sizeof(args), "poke -w 1 %#llx 0x1234",
+		 (unsigned long long)edu + 4);
+	EXPECT_EQ(2, memx(args));
+	EXPECT_NE(NULL, strstr(out, "does not fit")) TH_LOG("%s", out);
+	write_str(WRITABLE, was);
+	snprintf(args, sizeof(args), "peek -w 4 %#llx",
+		 (unsigned long long)edu + 4);
+	EXPECT_EQ(0, memx(args));
+	EXPECT_NE(NULL, strstr(out, ": 0xffffffee")) TH_LOG("%s", out);
+}
+
+#define DUMPS	"/tmp/dumps"
+
+/*
+ * The dumps cover the kernel image only (tens of MiB, not all RAM): what
+ * they prove is the format and the bytes, checked against /proc/version at
+ * addresses /proc/kcore gives.
+ */
+FIXTURE(dumps) {
+	uint64_t first, last, pa;	/* --range, the banner's address */
+	char range[64], version[512];
+	size_t len;
+};
+
+FIXTURE_SETUP(dumps)
+{
+	uint64_t text, end;
+
+	ASSERT_EQ(0, virt_to_phys_kcore(ksym("_text"), &text));
+	ASSERT_EQ(0, virt_to_phys_kcore(ksym("_end") - 1, &end));
+	ASSERT_EQ(0, virt_to_phys_kcore(ksym("linux_banner"), &self->pa));
+	self->first = text & ~0xfffffULL;
+	self->last = (end | 0xfffff) + 1;
+	snprintf(self->range, sizeof(self->range), "%#llx-%#llx",
+		 (unsigned long long)self->first,
+		 (unsigned long long)self->last);
+	ASSERT_LT(0, read_file("/proc/version", self->version,
+			       sizeof(self->version)));
+	self->len = strlen(self->version);
+	mkdir(DUMPS, 0700);
+}
+
+FIXTURE_TEARDOWN(dumps)
+{
+	umount(DUMPS "/full");
+	if (system("rm -rf " DUMPS))
+		TH_LOG("cannot remove " DUMPS);
+}
+
+/* @len bytes at @off of @path equal @want. */
+static int file_has(const char *path, uint64_t off, const char *want,
+		    size_t len)
+{
+	char buf[512];
+	int fd = open(path, O_RDONLY), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = pread(fd, buf, len, off) == (ssize_t)len && !memcmp(buf, want, len);
+	close(fd);
+	return ok;
+}
+
+/* The file offset of address @a in the ELF core's PT_LOADs, header order. */
+static uint64_t elf_offset(const char *path, uint64_t a, int virt,
+			   Elf64_Phdr *first)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint64_t off = 0;
+	int fd = open(path, O_RDONLY), i, nload = 0;
+
+	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		goto out;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		if (ph.p_type != PT_LOAD)
+			continue;
+		if (!nload++)
+			*first = ph;
+		if (a >= (virt ? ph.p_vaddr : ph.p_paddr) &&
+		    a - (virt ? ph.p_vaddr : ph.p_paddr) < ph.p_filesz) {
+			off = ph.p_offset + a - (virt ? ph.p_vaddr : ph.p_paddr);
+			break;
+		}
 	}
-	for (i = 0; i < 3; i++) {
-		snprintf(args, sizeof(args), "dump -o /dev/null --format %s",
-			 fmt[i]);
-		ASSERT_EQ(0, memx(args)) TH_LOG("%s", out);
-		snprintf(want, sizeof(want), "in %d ranges", n);
-		EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
-		bad = strstr(out, "MB/s, ");
-		if (p && p != MAP_FAILED)
-			EXPECT_TRUE(bad && atoi(bad + 6) >= 1) TH_LOG("%s", out);
-		TH_LOG("%s", out);
+out:
+	if (fd >= 0)
+		close(fd);
+	return off;
+}
+
+TEST_F_TIMEOUT(dumps, each_format_holds_the_kernel_image, 600)
+{
+	uint64_t start, endi, off;
+	uint8_t hdr[32];
+	Elf64_Phdr first;
+	char args[256];
+	int fd;
+
+	snprintf(args, sizeof(args), "dump -o %s/r --range %s", DUMPS,
+		 self->range);
+	ASSERT_EQ(0, memx(args)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "dumped")) TH_LOG("%s", out);
+	EXPECT_TRUE(file_has(DUMPS "/r", self->pa, self->version, self->len));
+
+	snprintf(args, sizeof(args), "dump -o %s/l --format lime --range %s",
+		 DUMPS, self->range);
+	ASSERT_EQ(0, memx(args)) TH_LOG("%s", out);
+	fd = open(DUMPS "/l", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(32, pread(fd, hdr, 32, 0));
+	close(fd);
+	memcpy(&start, hdr + 8, 8);
+	memcpy(&endi, hdr + 16, 8);
+	EXPECT_EQ(0x4C694D45, *(uint32_t *)hdr);
+	EXPECT_EQ(self->first, start);
+	EXPECT_EQ(self->last - 1, endi);
+	EXPECT_TRUE(file_has(DUMPS "/l", 32 + self->pa - self->first,
+			     self->version, self->len));
+
+	snprintf(args, sizeof(args), "dump -o %s/e --format elf --range %s",
+		 DUMPS, self->range);
+	ASSERT_EQ(0, memx(args)) TH_LOG("%s", out);
+	/* By the kernel image's virtual address, and by the physical one. */
+	off = elf_offset(DUMPS "/e", ksym("linux_banner"), 1, &first);
+	EXPECT_TRUE(file_has(DUMPS "/e", off, self->version, self->len));
+	EXPECT_EQ(ksym("_text"), first.p_vaddr);
+	EXPECT_EQ(0, first.p_align);
+	off = elf_offset(DUMPS "/e", self->pa, 0, &first);
+	EXPECT_TRUE(file_has(DUMPS "/e", off, self->version, self->len));
+}
+
+/* A memfd_secret page is unreadable: zeros, counted, the dump goes on. */
+TEST_F_TIMEOUT(dumps, secretmem_page_is_zeros_and_counted, 600)
+{
+	char args[256], *p;
+	int sfd = syscall(SYS_memfd_secret, 0);
+	uint64_t pa;
+
+	if (sfd < 0)
+		SKIP(return, "memfd_secret: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(sfd, PAGE));
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 1, PAGE);
+	pa = user_phys(p);
+	ASSERT_NE(0, pa);
+	snprintf(args, sizeof(args), "dump -o %s/s --range %#llx-%#llx",
+		 DUMPS, (unsigned long long)pa - PAGE,
+		 (unsigned long long)pa + 2 * PAGE);
+	ASSERT_EQ(0, memx(args)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " 1 unreadable pages")) TH_LOG("%s", out);
+	munmap(p, PAGE);
+	close(sfd);
+}
+
+/* A full disk: exit 1, the errno and the file named, no file left. */
+TEST_F_TIMEOUT(dumps, full_disk_fails_and_leaves_nothing, 600)
+{
+	char args[256];
+	struct stat st;
+
+	mkdir(DUMPS "/full", 0700);
+	ASSERT_EQ(0, mount("tmpfs", DUMPS "/full", "tmpfs", 0, "size=1m"));
+	snprintf(args, sizeof(args), "dump -o %s/full/x --format lime --range %s",
+		 DUMPS, self->range);
+	EXPECT_EQ(1, memx(args));
+	EXPECT_NE(NULL, strstr(out, "No space left on device")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, DUMPS "/full/x")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "dumped")) TH_LOG("%s", out);
+	EXPECT_NE(0, stat(DUMPS "/full/x", &st));
+	EXPECT_EQ(0, system("[ -z \"$(ls -A " DUMPS "/full)\" ]"));
+	umount(DUMPS "/full");
+}
+
+/*
+ * Start "memx dump ARGS" with standard output and error to pipes; returns
+ * its pid, the read ends in @data and @err.
+ */
+static pid_t dump_child(const char *args, int *data, int *err)
+{
+	int d[2], e[2];
+	char cmd[512];
+	pid_t pid;
+
+	if (pipe(d) || pipe(e))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "exec %s dump %s", tool(), args);
+	pid = fork();
+	if (!pid) {
+		dup2(d[1], 1);
+		dup2(e[1], 2);
+		close(d[0]);
+		close(e[0]);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
 	}
-	if (sfd >= 0)
-		close(sfd);
+	close(d[1]);
+	close(e[1]);
+	*data = d[0];
+	*err = e[0];
+	return pid;
+}
+
+/* Exit status of @pid, its standard error into out. */
+static int dump_wait(pid_t pid, int err)
+{
+	size_t len = 0;
+	ssize_t n;
+	int st;
+
+	while ((n = read(err, out + len, sizeof(out) - 1 - len)) > 0)
+		len += n;
+	out[len] = 0;
+	close(err);
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * -o -: the data on standard output, raw with its holes as zeros so that
+ * offsets stay physical addresses; the status on standard error only.
+ */
+TEST_F_TIMEOUT(dumps, stdout_stream_holds_only_data, 600)
+{
+	char args[256], buf[1 << 16], banner[512];
+	uint64_t pos = 0, zeros = 0, i;
+	int data, err;
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(args, sizeof(args), "-o - --range %s", self->range);
+	pid = dump_child(args, &data, &err);
+	ASSERT_LT(0, pid);
+	while ((n = read(data, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < (uint64_t)n; i++) {
+			if (pos + i < self->first)
+				zeros += !buf[i];
+			if (pos + i >= self->pa && pos + i < self->pa + self->len)
+				banner[pos + i - self->pa] = buf[i];
+		}
+		pos += n;
+	}
+	close(data);
+	EXPECT_EQ(0, dump_wait(pid, err));
+	EXPECT_NE(NULL, strstr(out, "dumped")) TH_LOG("%s", out);
+	EXPECT_EQ(self->last, pos);
+	EXPECT_EQ(self->first, zeros);
+	EXPECT_EQ(0, memcmp(banner, self->version, self->len));
+}
+
+/*
+ * A LiME dump of @range to a pipe, stopped once it is writing: by closing
+ * the pipe (@sig 0) or by signal @sig.  It must exit 1, say @why, and print
+ * no summary.
+ */
+static void stop_dump(struct __test_metadata *_metadata, const char *range,
+		      int sig, const char *why)
+{
+	char args[256], buf[64];
+	int data, err;
+	pid_t pid;
+
+	snprintf(args, sizeof(args), "-o - --format lime --range %s", range);
+	pid = dump_child(args, &data, &err);
+	ASSERT_LT(0, pid);
+	/* The header and the start of a 1 MiB write: it is now blocked. */
+	ASSERT_EQ(32, read(data, buf, 32));
+	ASSERT_EQ(sizeof(buf), read(data, buf, sizeof(buf)));
+	EXPECT_EQ(0, sig ? kill(pid, sig) : close(data));
+	EXPECT_EQ(1, dump_wait(pid, err));
+	EXPECT_NE(NULL, strstr(out, why)) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "dumped")) TH_LOG("%s", out);
+	if (sig)
+		close(data);
+}
+
+TEST_F_TIMEOUT(dumps, closed_pipe_fails_loudly, 600)
+{
+	stop_dump(_metadata, self->range, 0, "Broken pipe");
+}
+
+TEST_F_TIMEOUT(dumps, sigterm_stops_the_dump, 600)
+{
+	stop_dump(_metadata, self->range, SIGTERM, "interrupted by Terminated");
 }
 
 TEST_HARNESS_MAIN

@@ -2,7 +2,8 @@
 /*
  * memx: inspect, poke and dump live memory through /dev/memx, /dev/kmemx
  * and /dev/allkmemx.  Subcommands: map, read, write, peek, poke, vtop, dump;
- * `memx help CMD` (or `memx CMD --help`) explains each.
+ * `memx help CMD` (or `memx CMD --help`) explains each.  Exit status: 0
+ * success, 1 failure, 2 usage error (as grep).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +17,16 @@
 #include "memx_lib.h"
 #include "memx_tool.h"
 
+#define MAX_READ	(1024UL * 1024 * 1024)
+
 static int print_usage(const char *cmd, int rc);
+
+/* The three nodes --node accepts. */
+static int valid_node(const char *node)
+{
+	return !strcmp(node, "memx") || !strcmp(node, "kmemx") ||
+	       !strcmp(node, "allkmemx");
+}
 
 int memx_open_node(const char *node, int flags)
 {
@@ -128,9 +138,19 @@ static int cmd_read(int argc, char **argv)
 		node = argv[2];
 		argc -= 2;
 		argv += 2;
+		if (!valid_node(node)) {
+			fprintf(stderr, "memx: read: --node %s: not memx, kmemx or allkmemx\n",
+				node);
+			return 2;
+		}
 	}
-	if (argc < 2 || argc > 3 || (argc == 3 && memx_parse_num(argv[2], &len)))
+	if (argc < 2 || argc > 3)
 		return print_usage("read", 2);
+	if (argc == 3 && (memx_parse_num(argv[2], &len) || len > MAX_READ)) {
+		fprintf(stderr, "memx: read: %s: not a length up to %lu\n",
+			argv[2], MAX_READ);
+		return 2;
+	}
 	addr = where_or_die(argv[1]);
 	buf = malloc(len ? len : 1);
 	if (!buf)
@@ -181,19 +201,25 @@ static int cmd_write(int argc, char **argv)
 static int cmd_peek_poke(int argc, char **argv, int poke)
 {
 	const char *name = poke ? "poke" : "peek", *err = NULL;
-	uint64_t addr, width, value = 0, back = 0;
+	uint64_t addr, value = 0, back = 0;
+	unsigned int width;
 	int fd;
 
-	if (argc != (poke ? 5 : 4) || strcmp(argv[1], "-w") ||
-	    memx_parse_num(argv[2], &width) ||
-	    (poke && memx_parse_num(argv[4], &value)))
+	if (argc != (poke ? 5 : 4) || strcmp(argv[1], "-w"))
 		return print_usage(name, 2);
-	addr = where_or_die(argv[3]);
-	if (memx_check_width(addr, width, &err)) {
+	if (memx_parse_width(argv[2], &width, &err) ||
+	    (poke && memx_parse_value(argv[4], width, &value, &err))) {
 		fprintf(stderr, "memx: %s: %s\n", name, err);
 		return 2;
 	}
+	addr = where_or_die(argv[3]);
+	if (memx_check_aligned(addr, width, &err)) {
+		fprintf(stderr, "memx: %s: %#llx: %s\n", name,
+			(unsigned long long)addr, err);
+		return 2;
+	}
 	fd = memx_open_node("allkmemx", poke ? O_RDWR : O_RDONLY);
+	/* One access of @width bytes of a u64: little endian, low bytes. */
 	if (poke && memx_xfer(fd, 1, addr, &value, width) != (ssize_t)width) {
 		memx_warn_at("cannot poke", "allkmemx", addr, errno);
 		return 1;
@@ -270,43 +296,81 @@ static const struct memx_cmd {
 	{ "vtop", "memx vtop WHERE",
 	  "Physical address, page size, RAM or I/O and writability of the\n"
 	  "kernel virtual address WHERE.", cmd_vtop },
-	{ "dump", "memx dump -o FILE [--format raw|lime|elf]",
-	  "All System RAM into FILE, holes skipped: raw (a sparse file whose\n"
-	  "offsets are physical addresses), lime (LiME's format) or elf (a\n"
-	  "kdump-style core that crash and drgn open).  Unreadable pages are\n"
-	  "written as zeros and counted.", memx_cmd_dump },
+	{ "dump", "memx dump -o FILE|- [--format raw|lime|elf] [--range START-END]",
+	  "All System RAM (or the RAM in [START, END)) into FILE, or standard\n"
+	  "output for -: raw (offsets are physical addresses: a sparse file,\n"
+	  "holes as zeros on a stream), lime (LiME's format) or elf (a\n"
+	  "kdump-style core that crash and drgn open).  Unreadable pages\n"
+	  "are written as zeros and counted.  Status and progress go to\n"
+	  "standard error.  A failure (a write error such as ENOSPC or EPIPE,\n"
+	  "SIGINT, SIGTERM) exits 1 with the reason and no summary.  FILE is\n"
+	  "written as FILE.partXXXXXX, synced and renamed when complete, and\n"
+	  "removed on failure; a pipe or device is left where it failed.",
+	  memx_cmd_dump },
 };
 
 #define NCMDS ARRAY_SIZE(cmds)
 
-/* One command's usage and text, or every usage line; returns @rc. */
+/*
+ * One command's usage and text, or every usage line; on standard output
+ * when asked for (@rc 0), else on standard error.  Returns @rc.
+ */
 static int print_usage(const char *cmd, int rc)
 {
+	FILE *out = rc ? stderr : stdout;
 	unsigned int i;
 
 	for (i = 0; i < NCMDS; i++) {
 		if (!cmd)
-			printf("usage: %s\n", cmds[i].usage);
+			fprintf(out, "usage: %s\n", cmds[i].usage);
 		else if (!strcmp(cmd, cmds[i].name))
-			printf("usage: %s\n\n%s\n", cmds[i].usage,
-			       cmds[i].text);
+			fprintf(out, "usage: %s\n\n%s\n", cmds[i].usage,
+				cmds[i].text);
 	}
+	if (!cmd)
+		fputs("\nmemx help CMD explains CMD.\nExit: 0 success, 1 failure, 2 usage error.\n",
+		      out);
 	return rc;
+}
+
+static const struct memx_cmd *find_cmd(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (!strcmp(name, cmds[i].name))
+			return &cmds[i];
+	return NULL;
+}
+
+static int is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
 }
 
 int main(int argc, char **argv)
 {
-	unsigned int i;
+	const struct memx_cmd *cmd;
 
-	if (argc > 1 && !strcmp(argv[1], "help"))
-		return print_usage(argc > 2 ? argv[2] : NULL, 0);
-	for (i = 0; argc > 1 && i < NCMDS; i++) {
-		if (strcmp(argv[1], cmds[i].name))
-			continue;
-		if (argc > 2 && (!strcmp(argv[2], "--help") ||
-				 !strcmp(argv[2], "-h")))
-			return print_usage(cmds[i].name, 0);
-		return cmds[i].fn(argc - 1, argv + 1);
+	if (argc < 2)
+		return print_usage(NULL, 2);
+	if (is_help(argv[1]) || (!strcmp(argv[1], "help") && argc == 2))
+		return print_usage(NULL, 0);
+	if (!strcmp(argv[1], "help")) {
+		cmd = find_cmd(argv[2]);
+		if (!cmd || argc > 3) {
+			fprintf(stderr, "memx: help: no command %s\n", argv[2]);
+			return 2;
+		}
+		return print_usage(cmd->name, 0);
 	}
-	return print_usage(NULL, 2);
+	cmd = find_cmd(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "memx: no command %s (memx help lists them)\n",
+			argv[1]);
+		return 2;
+	}
+	if (argc > 2 && is_help(argv[2]))
+		return print_usage(cmd->name, 0);
+	return cmd->fn(argc - 1, argv + 1);
 }

@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memx dump: all System RAM into a file, in 1 MiB reads of /dev/memx.
+ * memx dump: System RAM into a file or standard output, in 1 MiB reads of
+ * /dev/memx.
  *
- *   raw   a sparse file whose offsets are physical addresses
+ *   raw   offsets are physical addresses: a sparse file, or on a stream
+ *         (standard output, a pipe, a device) holes written as zeros
  *   lime  LiME's format: per range a 32-byte header, then the bytes
- *   elf   a kdump-style ELF64 core: a VMCOREINFO note read through memx, a
- *         PT_LOAD per RAM range (p_paddr physical, p_vaddr the direct map)
- *         and one for the kernel image mapping over the same file bytes
+ *   elf   a kdump-style ELF64 core: a VMCOREINFO note read through memx, one
+ *         PT_LOAD for the kernel image first (as /proc/vmcore has it), then
+ *         one per RAM range (p_paddr physical, p_vaddr the direct map)
  *
  * A page that cannot be read (secretmem, hwpoison) is written as zeros and
- * counted; the dump goes on.
+ * counted; the dump goes on.  Anything else that fails, a write (ENOSPC, a
+ * closed pipe), SIGINT or SIGTERM, ends the dump with a message and exit 1,
+ * and a dump to a file is written under a temporary name, synced and renamed
+ * only when complete: a failed dump leaves no file that looks finished.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,19 +34,48 @@
 
 #define CHUNK		(1024UL * 1024)
 #define PAGE		4096UL
-#define MAX_RANGES	256
 #define DIRECT_MAP	0xffff888000000000ULL	/* without KASLR, 4-level */
 
 struct dump {
 	int mem, kmem, out;
-	const char *path;
-	struct memx_seg seg[MAX_RANGES + 1];	/* + the kernel image */
-	unsigned int nseg;
-	uint64_t total, done, bad_pages;
+	const char *path;	/* as given; "-" is standard output */
+	char *tmp;		/* the temporary name a file is written to */
+	int stream;		/* output cannot seek: raw pads holes */
+	uint64_t first, last;	/* --range, end exclusive */
+	struct memx_seg *seg;	/* (elf: the kernel image,) then RAM */
+	unsigned int nseg, nram, cap;
+	uint64_t total, done, bad_pages, pos;
 	double start, shown;
 	int progress;
 	uint8_t *buf;
 };
+
+static int stop_signal;	/* set by the handler, read atomically */
+
+static void on_stop(int sig)
+{
+	__atomic_store_n(&stop_signal, sig, __ATOMIC_RELAXED);
+}
+
+/* SIGINT, SIGTERM: stop between two writes; SIGPIPE: EPIPE instead. */
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int stopped(void)
+{
+	int sig = __atomic_load_n(&stop_signal, __ATOMIC_RELAXED);
+
+	if (!sig)
+		return 0;
+	fprintf(stderr, "\nmemx: dump interrupted by %s\n", strsignal(sig));
+	return 1;
+}
 
 static double now(void)
 {
@@ -48,39 +85,81 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int write_all(int fd, const void *p, size_t len)
+/* All of @len bytes to the output, or a message naming the file and errno. */
+static int out_write(struct dump *d, const void *p, size_t len)
 {
 	ssize_t n;
 
 	while (len) {
-		n = write(fd, p, len);
+		if (stopped())
+			return -1;
+		n = write(d->out, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			fprintf(stderr, "\nmemx: cannot write %s: %s\n",
+				d->path, n ? strerror(errno) : "no progress");
 			return -1;
+		}
 		p = (const char *)p + n;
 		len -= n;
+		d->pos += n;
 	}
 	return 0;
 }
 
-/* The RAM ranges, from SEEK_DATA/SEEK_HOLE; returns their number. */
-static unsigned int ram_ranges(struct dump *d)
+static int add_seg(struct dump *d, struct memx_seg s)
 {
-	off_t data, hole = 0;
+	struct memx_seg *seg;
 
-	d->nseg = 0;
-	while (d->nseg < MAX_RANGES &&
+	if (d->nseg == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 64;
+		seg = realloc(d->seg, d->cap * sizeof(*seg));
+		if (!seg) {
+			fprintf(stderr, "memx: out of memory for %u ranges\n",
+				d->cap);
+			return -1;
+		}
+		d->seg = seg;
+	}
+	d->seg[d->nseg++] = s;
+	return 0;
+}
+
+/*
+ * The RAM ranges inside --range, from SEEK_DATA/SEEK_HOLE, after @reserve
+ * empty slots; returns 0 or -1.
+ */
+static int ram_ranges(struct dump *d, unsigned int reserve)
+{
+	off_t data = 0, hole = d->first;
+	struct memx_seg s;
+	uint64_t e;
+
+	while (reserve--)
+		if (add_seg(d, (struct memx_seg){ 0 }))
+			return -1;
+	while ((uint64_t)hole < d->last &&
 	       (data = lseek(d->mem, hole, SEEK_DATA)) >= 0) {
 		hole = lseek(d->mem, data, SEEK_HOLE);
 		if (hole < 0)
 			break;
-		d->seg[d->nseg++] = (struct memx_seg){
-			.paddr = data, .size = hole - data,
-		};
-		d->total += hole - data;
+		e = (uint64_t)hole < d->last ? (uint64_t)hole : d->last;
+		if ((uint64_t)data >= e)
+			break;
+		s = (struct memx_seg){ .paddr = data, .size = e - data };
+		if (add_seg(d, s))
+			return -1;
+		d->total += s.size;
+		d->nram++;
 	}
-	return d->nseg;
+	if (data < 0 && errno != ENXIO) {
+		memx_warn_at("cannot find RAM (SEEK_DATA)", "memx", hole, errno);
+		return -1;
+	}
+	if (!d->nram)
+		fprintf(stderr, "memx: no System RAM in the range\n");
+	return d->nram ? 0 : -1;
 }
 
 static void progress(struct dump *d, int last)
@@ -100,36 +179,60 @@ static void progress(struct dump *d, int last)
 		fputc('\n', stderr);
 }
 
+/* @len bytes of RAM at @addr into d->buf; an unreadable page is zeros. */
+static ssize_t read_ram(struct dump *d, uint64_t addr, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = pread(d->mem, d->buf, len, addr);
+	while (n < 0 && errno == EINTR && !stopped());
+	if (n > 0)
+		return n;
+	if (n < 0 && errno != EFAULT && errno != EIO) {
+		memx_warn_at("cannot read", "memx", addr, errno);
+		return -1;
+	}
+	if (!n) {
+		fprintf(stderr, "memx: RAM at %#llx ended during the dump\n",
+			(unsigned long long)addr);
+		return -1;
+	}
+	n = PAGE - addr % PAGE;
+	if ((size_t)n > len)
+		n = len;
+	memset(d->buf, 0, n);
+	d->bad_pages++;
+	return n;
+}
+
 /* Copy one range to the output's current position. */
 static int copy_range(struct dump *d, const struct memx_seg *s)
 {
 	uint64_t addr = s->paddr, end = s->paddr + s->size;
-	size_t len;
 	ssize_t n;
 
 	while (addr < end) {
-		len = end - addr < CHUNK ? end - addr : CHUNK;
-		n = pread(d->mem, d->buf, len, addr);
-		if (n <= 0) {
-			if (n < 0 && errno != EFAULT && errno != EIO) {
-				memx_warn_at("cannot read", "memx", addr, errno);
-				return -1;
-			}
-			/* Unreadable page: zeros, counted. */
-			n = PAGE - addr % PAGE;
-			if ((uint64_t)n > end - addr)
-				n = end - addr;
-			memset(d->buf, 0, n);
-			d->bad_pages++;
-		}
-		if (write_all(d->out, d->buf, n)) {
-			fprintf(stderr, "memx: cannot write %s: %s\n", d->path,
-				strerror(errno));
+		n = read_ram(d, addr, end - addr < CHUNK ? end - addr : CHUNK);
+		if (n < 0 || out_write(d, d->buf, n))
 			return -1;
-		}
 		addr += n;
 		d->done += n;
 		progress(d, 0);
+	}
+	return 0;
+}
+
+/* Zeros up to output position @to: holes of a raw dump on a stream. */
+static int pad_to(struct dump *d, uint64_t to)
+{
+	size_t n;
+
+	memset(d->buf, 0, CHUNK);
+	while (d->pos < to) {
+		n = to - d->pos < CHUNK ? to - d->pos : CHUNK;
+		if (out_write(d, d->buf, n))
+			return -1;
 	}
 	return 0;
 }
@@ -139,8 +242,14 @@ static int dump_raw(struct dump *d)
 	unsigned int i;
 
 	for (i = 0; i < d->nseg; i++) {
-		if (lseek(d->out, d->seg[i].paddr, SEEK_SET) < 0 ||
-		    copy_range(d, &d->seg[i]))
+		if (d->stream && pad_to(d, d->seg[i].paddr))
+			return -1;
+		if (!d->stream && lseek(d->out, d->seg[i].paddr, SEEK_SET) < 0) {
+			fprintf(stderr, "memx: cannot seek in %s: %s\n",
+				d->path, strerror(errno));
+			return -1;
+		}
+		if (copy_range(d, &d->seg[i]))
 			return -1;
 	}
 	return 0;
@@ -154,7 +263,7 @@ static int dump_lime(struct dump *d)
 	for (i = 0; i < d->nseg; i++) {
 		memx_lime_header(hdr, d->seg[i].paddr,
 				 d->seg[i].paddr + d->seg[i].size - 1);
-		if (write_all(d->out, hdr, sizeof(hdr)) ||
+		if (out_write(d, hdr, sizeof(hdr)) ||
 		    copy_range(d, &d->seg[i]))
 			return -1;
 	}
@@ -203,7 +312,7 @@ static size_t read_note(struct dump *d, uint8_t **note)
 	return memx_note_length(*note, size);
 }
 
-/* The kernel image mapping as one more segment over the RAM it lies in. */
+/* The kernel image mapping, in slot 0, over the RAM range it lies in. */
 static int image_segment(struct dump *d)
 {
 	uint64_t text = ksym("_text"), end = ksym("_end");
@@ -212,12 +321,12 @@ static int image_segment(struct dump *d)
 
 	if (!text || end <= text || ioctl(d->kmem, MEMX_IOC_VTOP, &v))
 		return -1;
-	for (i = 0; i < d->nseg; i++) {
+	for (i = 1; i < d->nseg; i++) {
 		const struct memx_seg *s = &d->seg[i];
 
 		if (v.paddr >= s->paddr && v.paddr + (end - text) <=
 		    s->paddr + s->size) {
-			d->seg[d->nseg++] = (struct memx_seg){
+			d->seg[0] = (struct memx_seg){
 				.paddr = v.paddr, .vaddr = text,
 				.size = end - text,
 				.offset = s->offset + v.paddr - s->paddr,
@@ -231,9 +340,9 @@ static int image_segment(struct dump *d)
 static int dump_elf(struct dump *d)
 {
 	uint64_t base = kernel_u64(d, ksym("page_offset_base"));
-	unsigned int i, nram = d->nseg;
-	uint8_t *note = NULL, *hdr;
+	uint8_t *note = NULL, *hdr = NULL;
 	size_t note_len, hdr_len;
+	unsigned int i;
 	uint64_t off;
 	int ret = -1;
 
@@ -245,29 +354,30 @@ static int dump_elf(struct dump *d)
 	if (!base)
 		base = DIRECT_MAP;
 	/* Sizes first: the header's length places the data. */
-	off = memx_elf_header(NULL, 0, d->seg, nram + 1, note, note_len);
+	off = memx_elf_header(NULL, 0, d->seg, d->nseg, note, note_len);
 	off = (off + PAGE - 1) / PAGE * PAGE;
-	for (i = 0; i < nram; i++) {
+	for (i = 1; i < d->nseg; i++) {
 		d->seg[i].vaddr = base + d->seg[i].paddr;
 		d->seg[i].offset = off;
 		off += d->seg[i].size;
 	}
 	if (image_segment(d)) {
-		fprintf(stderr, "memx: cannot place the kernel image (_text)\n");
+		fprintf(stderr, "memx: the kernel image (_text) is not in the dumped RAM\n");
 		goto out;
 	}
-	hdr_len = memx_elf_header(NULL, 0, d->seg, d->nseg, note, note_len);
-	hdr = calloc(1, d->seg[0].offset);
+	hdr_len = (d->seg[1].offset);
+	hdr = calloc(1, hdr_len);
 	if (!hdr)
 		goto out;
 	memx_elf_header(hdr, hdr_len, d->seg, d->nseg, note, note_len);
-	if (!write_all(d->out, hdr, d->seg[0].offset)) {
-		ret = 0;
-		for (i = 0; i < nram && !ret; i++)
-			ret = copy_range(d, &d->seg[i]);
-	}
-	free(hdr);
+	if (out_write(d, hdr, hdr_len))
+		goto out;
+	for (i = 1; i < d->nseg; i++)
+		if (copy_range(d, &d->seg[i]))
+			goto out;
+	ret = 0;
 out:
+	free(hdr);
 	free(note);
 	return ret;
 }
@@ -275,66 +385,165 @@ out:
 static const struct {
 	const char *name;
 	int (*fn)(struct dump *d);
+	unsigned int reserve;	/* segment slots before the RAM ranges */
 } formats[] = {
-	{ "raw", dump_raw },
-	{ "lime", dump_lime },
-	{ "elf", dump_elf },
+	{ "raw", dump_raw, 0 },
+	{ "lime", dump_lime, 0 },
+	{ "elf", dump_elf, 1 },
 };
+
+/*
+ * The output: standard output for "-", a device or pipe as it is, and a
+ * regular file under a temporary name next to it, renamed when complete.
+ */
+static int open_output(struct dump *d)
+{
+	struct stat st;
+	size_t len;
+
+	if (!strcmp(d->path, "-")) {
+		d->out = STDOUT_FILENO;
+		d->stream = 1;
+		return 0;
+	}
+	if (!stat(d->path, &st) && !S_ISREG(st.st_mode)) {
+		d->out = open(d->path, O_WRONLY);
+		d->stream = 1;
+	} else {
+		len = strlen(d->path) + 16;
+		d->tmp = malloc(len);
+		if (d->tmp) {
+			snprintf(d->tmp, len, "%s.partXXXXXX", d->path);
+			d->out = mkstemp(d->tmp);
+		}
+	}
+	if (d->out < 0 || (!d->stream && !d->tmp)) {
+		fprintf(stderr, "memx: cannot create %s: %s\n", d->path,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Sync, close and rename a complete file; the directory entry synced too. */
+static int finish_output(struct dump *d)
+{
+	char *dir = strdup(d->path);
+	int fd, ret = 0;
+
+	if (d->tmp && fsync(d->out)) {
+		fprintf(stderr, "memx: cannot sync %s: %s\n", d->tmp,
+			strerror(errno));
+		ret = -1;
+	}
+	if (d->out != STDOUT_FILENO && close(d->out) && !ret) {
+		fprintf(stderr, "memx: cannot write %s: %s\n", d->path,
+			strerror(errno));
+		ret = -1;
+	}
+	d->out = -1;
+	if (!ret && d->tmp && rename(d->tmp, d->path)) {
+		fprintf(stderr, "memx: cannot rename %s to %s: %s\n", d->tmp,
+			d->path, strerror(errno));
+		ret = -1;
+	}
+	if (!ret && d->tmp && dir) {
+		fd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+		if (fd >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	}
+	free(dir);
+	return ret;
+}
+
+/* A failed dump: its temporary file removed, never renamed. */
+static void abandon_output(struct dump *d)
+{
+	if (d->out >= 0 && d->out != STDOUT_FILENO)
+		close(d->out);
+	if (d->tmp) {
+		unlink(d->tmp);
+		fprintf(stderr, "memx: dump failed; %s not written\n", d->path);
+	} else {
+		fprintf(stderr, "memx: dump failed; %s is incomplete\n",
+			d->path);
+	}
+}
+
+/* "--range START-END", END exclusive; returns 0 or -1. */
+static int parse_range(struct dump *d, const char *arg)
+{
+	char *dash = strchr(arg, '-'), *first;
+	int bad;
+
+	if (!dash)
+		return -1;
+	first = strndup(arg, dash - arg);
+	bad = !first || memx_parse_num(first, &d->first) ||
+	      memx_parse_num(dash + 1, &d->last) || d->first >= d->last;
+	free(first);
+	return bad ? -1 : 0;
+}
+
+static int dump_usage(void)
+{
+	fprintf(stderr, "usage: memx dump -o FILE|- [--format raw|lime|elf] [--range START-END]\n");
+	return 2;
+}
 
 int memx_cmd_dump(int argc, char **argv)
 {
-	struct dump d = { .path = NULL };
+	struct dump d = { .path = NULL, .out = -1, .last = UINT64_MAX };
 	const char *format = "raw";
 	unsigned int i, f = 0;
 	char size[32];
 	double secs;
-	int ret;
+	int ret = 1;
 
 	for (i = 1; i + 1 < (unsigned int)argc; i += 2) {
 		if (!strcmp(argv[i], "-o"))
 			d.path = argv[i + 1];
 		else if (!strcmp(argv[i], "--format"))
 			format = argv[i + 1];
+		else if (!strcmp(argv[i], "--range") &&
+			 !parse_range(&d, argv[i + 1]))
+			continue;
 		else
 			break;
 	}
 	for (f = 0; f < ARRAY_SIZE(formats); f++)
 		if (!strcmp(format, formats[f].name))
 			break;
-	if (!d.path || i != (unsigned int)argc ||
-	    f == ARRAY_SIZE(formats)) {
-		fprintf(stderr, "usage: memx dump -o FILE [--format raw|lime|elf]\n");
-		return 2;
-	}
+	if (!d.path || i != (unsigned int)argc || f == ARRAY_SIZE(formats))
+		return dump_usage();
 
 	d.mem = memx_open_node("memx", O_RDONLY);
 	d.kmem = memx_open_node("kmemx", O_RDONLY);
-	d.out = open(d.path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	d.buf = malloc(CHUNK);
-	if (d.out < 0 || !d.buf) {
-		fprintf(stderr, "memx: cannot open %s: %s\n", d.path,
-			strerror(errno));
-		return 1;
-	}
-	if (!ram_ranges(&d)) {
-		fprintf(stderr, "memx: no System RAM through /dev/memx\n");
-		return 1;
-	}
+	if (!d.buf || ram_ranges(&d, formats[f].reserve))
+		goto out;
+	catch_signals();
+	if (open_output(&d))
+		goto out;
 	d.progress = isatty(STDERR_FILENO);
 	d.start = now();
-	ret = formats[f].fn(&d);
-	progress(&d, 1);
-	if (close(d.out) && !ret) {
-		fprintf(stderr, "memx: cannot write %s: %s\n", d.path,
-			strerror(errno));
-		ret = -1;
+	if (formats[f].fn(&d) || finish_output(&d)) {
+		abandon_output(&d);
+		goto out;
 	}
+	progress(&d, 1);
 	secs = now() - d.start;
 	memx_human(d.done, size, sizeof(size));
-	printf("memx: dumped %s of System RAM in %u ranges to %s (%s)\n", size,
-	       f == 2 ? d.nseg - 1 : d.nseg, d.path, format);
-	printf("memx: %.1f s, %.0f MB/s, %llu unreadable pages written as zeros\n",
-	       secs, d.done / 1e6 / secs, (unsigned long long)d.bad_pages);
+	fprintf(stderr, "memx: dumped %s of System RAM in %u ranges to %s (%s)\n",
+		size, d.nram, d.path, format);
+	fprintf(stderr, "memx: %.1f s, %.0f MB/s, %llu unreadable pages written as zeros\n",
+		secs, d.done / 1e6 / secs, (unsigned long long)d.bad_pages);
+	ret = 0;
+out:
+	free(d.seg);
+	free(d.tmp);
 	free(d.buf);
-	return ret ? 1 : 0;
+	return ret;
 }

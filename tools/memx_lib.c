@@ -3,6 +3,7 @@
  * The pure parts of the memx command: parsing, width rules, and the LiME
  * and ELF header writers.  No I/O on the nodes here.
  */
+#include <ctype.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -11,29 +12,74 @@
 
 #include "memx_lib.h"
 
+/*
+ * A whole string in C syntax (0x..., 0..., decimal), nothing before or after
+ * it: strtoull() alone would take " -1" as 2^64 - 1 and stop at junk.
+ */
 int memx_parse_num(const char *s, uint64_t *out)
 {
 	char *end;
 
-	if (!*s || *s == '-' || *s == '+')
+	if (!isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
 	*out = strtoull(s, &end, 0);
 	return errno || *end ? -1 : 0;
 }
 
-/* The address of @name in a /proc/kallsyms-format stream, or 0. */
-static uint64_t memx_kallsyms(FILE *f, const char *name)
+int memx_parse_width(const char *s, unsigned int *width, const char **err)
+{
+	uint64_t w;
+
+	if (memx_parse_num(s, &w) || (w != 1 && w != 2 && w != 4 && w != 8)) {
+		*err = "the width must be 1, 2, 4 or 8";
+		return -1;
+	}
+	*width = (unsigned int)w;
+	return 0;
+}
+
+int memx_parse_value(const char *s, unsigned int width, uint64_t *value,
+		     const char **err)
+{
+	if (memx_parse_num(s, value)) {
+		*err = "the value is not a number";
+		return -1;
+	}
+	if (width < 8 && *value >> (8 * width)) {
+		*err = "the value does not fit in the width";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Where @name is in a /proc/kallsyms-format stream: 1 found (*addr), 0 not
+ * there.
+ */
+static int memx_kallsyms(FILE *f, const char *name, uint64_t *addr)
 {
 	char line[512], sym[256];
-	unsigned long long addr;
+	unsigned long long a;
 
 	rewind(f);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llx %*s %255s", &addr, sym) == 2 &&
-		    !strcmp(sym, name))
-			return addr;
+		if (sscanf(line, "%llx %*s %255s", &a, sym) == 2 &&
+		    !strcmp(sym, name)) {
+			*addr = a;
+			return 1;
+		}
 	return 0;
+}
+
+/* A symbol whose address reads 0: hidden, or a per-CPU offset. */
+static const char *memx_zero_symbol(FILE *kallsyms)
+{
+	uint64_t text = 0;
+
+	if (memx_kallsyms(kallsyms, "_text", &text) && !text)
+		return "kptr_restrict hides the addresses: run as root, kptr_restrict 0 or 1";
+	return "the symbol's address is 0: a per-CPU variable is an offset, not an address";
 }
 
 int memx_parse_where(const char *where, FILE *kallsyms, uint64_t *addr,
@@ -42,10 +88,15 @@ int memx_parse_where(const char *where, FILE *kallsyms, uint64_t *addr,
 	char name[256];
 	const char *plus = strchr(where, '+');
 	size_t len = plus ? (size_t)(plus - where) : strlen(where);
-	uint64_t off = 0, base;
+	uint64_t off = 0, base = 0;
 
 	if (!memx_parse_num(where, addr))
 		return 0;
+	/* A symbol never starts with a digit. */
+	if (isdigit((unsigned char)*where)) {
+		*err = "not a number (junk, or larger than 64 bits)";
+		return -1;
+	}
 	if (!len || len >= sizeof(name)) {
 		*err = "not a number or a symbol";
 		return -1;
@@ -56,9 +107,16 @@ int memx_parse_where(const char *where, FILE *kallsyms, uint64_t *addr,
 	}
 	memcpy(name, where, len);
 	name[len] = 0;
-	base = kallsyms ? memx_kallsyms(kallsyms, name) : 0;
-	if (!base) {
+	if (!kallsyms || !memx_kallsyms(kallsyms, name, &base)) {
 		*err = "no such symbol in /proc/kallsyms";
+		return -1;
+	}
+	if (!base) {
+		*err = memx_zero_symbol(kallsyms);
+		return -1;
+	}
+	if (base + off < base) {
+		*err = "symbol+offset is past the end of the address space";
 		return -1;
 	}
 	*addr = base + off;
@@ -74,12 +132,8 @@ unsigned int memx_access_width(uint64_t addr, size_t len)
 	return width;
 }
 
-int memx_check_width(uint64_t addr, unsigned int width, const char **err)
+int memx_check_aligned(uint64_t addr, unsigned int width, const char **err)
 {
-	if (width != 1 && width != 2 && width != 4 && width != 8) {
-		*err = "the width must be 1, 2, 4 or 8";
-		return -1;
-	}
 	if (addr & (width - 1)) {
 		*err = "the address is not aligned to the width";
 		return -1;
@@ -151,12 +205,19 @@ size_t memx_note_length(const uint8_t *note, size_t size)
 	return len <= size ? len : 0;
 }
 
+/*
+ * With PN_XNUM program headers or more, e_phnum is PN_XNUM and the count is
+ * in section header 0's sh_info (the ELF extended numbering); that header
+ * follows the program headers.
+ */
 size_t memx_elf_header(uint8_t *out, size_t size, const struct memx_seg *seg,
 		       unsigned int nseg, const uint8_t *note,
 		       size_t note_len)
 {
-	size_t phoff = sizeof(Elf64_Ehdr);
-	size_t note_off = phoff + (nseg + 1) * sizeof(Elf64_Phdr);
+	size_t phnum = (size_t)nseg + 1, phoff = sizeof(Elf64_Ehdr);
+	size_t shoff = phoff + phnum * sizeof(Elf64_Phdr);
+	int xnum = phnum >= PN_XNUM;
+	size_t note_off = shoff + (xnum ? sizeof(Elf64_Shdr) : 0);
 	size_t total = note_off + note_len;
 	Elf64_Ehdr eh = {
 		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
@@ -167,8 +228,12 @@ size_t memx_elf_header(uint8_t *out, size_t size, const struct memx_seg *seg,
 		.e_phoff = phoff,
 		.e_ehsize = sizeof(Elf64_Ehdr),
 		.e_phentsize = sizeof(Elf64_Phdr),
-		.e_phnum = nseg + 1,
+		.e_phnum = xnum ? PN_XNUM : phnum,
+		.e_shoff = xnum ? shoff : 0,
+		.e_shentsize = xnum ? sizeof(Elf64_Shdr) : 0,
+		.e_shnum = xnum,
 	};
+	Elf64_Shdr sh = { .sh_info = phnum };
 	Elf64_Phdr ph = {
 		.p_type = PT_NOTE,
 		.p_offset = note_off,
@@ -182,6 +247,7 @@ size_t memx_elf_header(uint8_t *out, size_t size, const struct memx_seg *seg,
 		return total;
 	memcpy(out, &eh, sizeof(eh));
 	memcpy(out + phoff, &ph, sizeof(ph));
+	/* p_align 0, as /proc/vmcore's: crash then takes it for a kdump. */
 	for (i = 0; i < nseg; i++) {
 		ph = (Elf64_Phdr){
 			.p_type = PT_LOAD,
@@ -191,10 +257,11 @@ size_t memx_elf_header(uint8_t *out, size_t size, const struct memx_seg *seg,
 			.p_paddr = seg[i].paddr,
 			.p_filesz = seg[i].size,
 			.p_memsz = seg[i].size,
-			.p_align = 4096,
 		};
 		memcpy(out + phoff + (i + 1) * sizeof(ph), &ph, sizeof(ph));
 	}
+	if (xnum)
+		memcpy(out + shoff, &sh, sizeof(sh));
 	memcpy(out + note_off, note, note_len);
 	return total;
 }

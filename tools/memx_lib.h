@@ -18,11 +18,21 @@
 int memx_parse_where(const char *where, FILE *kallsyms, uint64_t *addr,
 		     const char **err);
 
-/* A number in C syntax, the whole string; returns 0 or -1. */
+/*
+ * A number in C syntax, the whole string, no sign or blank, no overflow;
+ * returns 0 or -1.
+ */
 int memx_parse_num(const char *s, uint64_t *out);
 
-/* peek/poke: 1, 2, 4 or 8, naturally aligned at @addr; returns 0 or -1. */
-int memx_check_width(uint64_t addr, unsigned int width, const char **err);
+/* peek/poke: the width, 1, 2, 4 or 8; returns 0, or -1 with *err set. */
+int memx_parse_width(const char *s, unsigned int *width, const char **err);
+
+/* poke: a value that fits in @width bytes; returns 0, or -1 with *err. */
+int memx_parse_value(const char *s, unsigned int width, uint64_t *value,
+		     const char **err);
+
+/* peek/poke: @addr naturally aligned for @width; returns 0 or -1. */
+int memx_check_aligned(uint64_t addr, unsigned int width, const char **err);
 
 /* The access width the module uses at @addr with @len bytes left. */
 unsigned int memx_access_width(uint64_t addr, size_t len);

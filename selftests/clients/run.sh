@@ -31,21 +31,35 @@ crash_memx() {	# crash_memx [--minimal] < commands
 dmesg > /tmp/dmesg.txt
 head -n 1 /proc/version | tr -d '\n' > /tmp/version.txt
 
-# Full mode.  crash 8.0.2 cannot build its task table on Debian's 6.1.192
-# kernel through any memory source ("cannot set context for pid"), so a
-# failure counts only if /proc/kcore, the kernel's own path, does better.
-echo exit | crash_memx > /tmp/crash-full.out 2>&1
-memx_rc=$?
-if [ $memx_rc = 0 ]; then
-	tap 0 "crash starts in full mode on memx"
+# crash must exit by itself: a signal (a segfault) or a timeout is a failure.
+crashed() {	# crashed RC
+	[ "$1" -ge 124 ]
+}
+
+# Full mode.  crash 8.0.2 cannot start in full mode on Debian's 6.1.192
+# kernel through any memory source: it stops with "cannot set context for
+# pid" or segfaults.  /proc/kcore, the kernel's own path, is tried first,
+# with the kernel's report of unhandled signals off for that probe only (a
+# segfault there is crash's, and would fail the boot's console scan); when
+# it fails, full mode is a skip in crash's words and memx is not tried.
+# Through memx, any failure counts, a segfault above all.
+trace=/proc/sys/debug/exception-trace
+was=$(cat $trace)
+echo 0 > $trace
+echo exit | timeout 900 crash -s /proc/kcore "$vmlinux" \
+	> /tmp/crash-kcore.out 2>&1
+kcore_rc=$?
+echo "$was" > $trace
+if [ $kcore_rc != 0 ]; then
+	why=$(grep -m 1 -E '^crash: ' /tmp/crash-kcore.out)
+	crashed $kcore_rc && why="killed by signal $((kcore_rc - 128))"
+	n=$((n + 1))
+	echo "ok $n crash full mode # SKIP crash fails through /proc/kcore too: ${why:-exit $kcore_rc}"
 else
-	echo exit | timeout 900 crash -s /proc/kcore "$vmlinux" \
-		> /tmp/crash-kcore.out 2>&1
-	kcore_rc=$?
-	tap $((kcore_rc == 0)) "crash full mode: memx as good as /proc/kcore" \
-		"(memx exit $memx_rc, kcore exit $kcore_rc)"
-	echo "# crash full mode fails through memx and /proc/kcore alike:"
-	show /tmp/crash-kcore.out
+	echo exit | crash_memx > /tmp/crash-full.out 2>&1
+	memx_rc=$?
+	tap $memx_rc "crash starts in full mode on memx (exit $memx_rc)"
+	[ $memx_rc = 0 ] || show /tmp/crash-full.out
 fi
 
 # Minimal mode: rd, sym, dis and log, each against the kernel's own view.
@@ -59,7 +73,7 @@ exit
 CMDS
 crash_memx --minimal < /tmp/crash.cmds > /tmp/crash.out 2>&1
 rc=$?
-tap $rc "crash --minimal runs rd, sym, dis and log on memx"
+tap $rc "crash --minimal runs rd, sym, dis and log on memx (exit $rc)"
 [ $rc = 0 ] || show /tmp/crash.out
 
 # rd -a prints the string in lines behind addresses: join them back.

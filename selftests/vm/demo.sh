@@ -12,4 +12,4 @@ grep -E ' (memx|kmemx|allkmemx)$' /proc/misc
 echo "== the memx command"
 /tests/memx vtop linux_banner
 /tests/memx read linux_banner 48
-/tests/memx dump -o /dev/null --format elf 2>/dev/null
+/tests/memx dump -o /dev/null --format elf 2>&1 | grep -v "^\r"

@@ -59,6 +59,9 @@ bad=()
 grep -q '^MEMX-END' "$results" || bad+=("no end marker (hang or crash)")
 grep -q 'memx-init: insmod' "$results" && bad+=("a module failed to load")
 grep -q 'verdict: SPLAT' "$results" && bad+=("kernel log splat")
+while IFS= read -r line; do
+	bad+=("${line#memx-init: }")
+done < <(grep -a '^memx-init: PROGRAM FAILED' "$results" | tr -d '\r')
 if grep -E -f "$here/badness" "$console" > "$MEMX_OUT/$name.splat"; then
 	bad+=("kernel splat on the console: $(head -n 1 "$MEMX_OUT/$name.splat")")
 fi
