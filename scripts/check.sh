@@ -9,7 +9,7 @@
 # check: the lint gate, `make install`, every boot of the matrix below and
 # the crash/drgn boot (`make clients`), then
 # one closing line "N passed, N failed, N skipped"; non-zero on any failure.
-# KERNELS=6.1,6.12,7.2 (the default) picks the kernel lines to test.
+# KERNELS=6.1,6.12,7.2,debug (the default) picks the kernel lines to test.
 set -euo pipefail
 
 mode=${1:-check}
@@ -96,7 +96,10 @@ kbuild() {
 	local dir="$root/build/$k/$name" log="$out/build-$k-$name.log"
 	shift 4
 
-	[ -n "$root" ] && [ -d "$root" ] || { echo "kbuild: no root" >&2; return 1; }
+	if [ -z "$root" ] || [ ! -d "$root" ]; then
+		echo "kbuild: no root to build in" >&2
+		return 1
+	fi
 	rm -rf "$dir" && mkdir -p "$dir" && cp -r "$@" "$dir/"
 	if [ "$root" = / ]; then
 		make -C "$kdir" M="$dir" W=1 -j"$jobs" modules > "$log" 2>&1
@@ -136,6 +139,29 @@ prepare_line() {
 	mkdir -p "$cache/kernel/$k/boot"
 	[ -e "$cache/kernel/$k/boot/vmlinuz-$k" ] ||
 		cp "$vmlinuz" "$cache/kernel/$k/boot/vmlinuz-$k"
+	"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
+		"$helper" "$out/tests"
+	built_kver=$k
+}
+
+# The debug kernel (KASAN, lockdep, ...): W=1 builds of memx and the helper
+# against it, and its initramfs; sets built_kver.
+prepare_debug() {
+	local k kdir bzimage memx helper
+
+	read -r k kdir bzimage < <("$top/scripts/debugkernel.sh") || true
+	if [ -z "$k" ] || [ ! -d "$kdir" ] || [ ! -f "$bzimage" ]; then
+		echo "the debug kernel is not ready (scripts/debugkernel.sh failed)" >&2
+		return 1
+	fi
+	echo "== building memx for the debug kernel $k (W=1)"
+	memx=$(kbuild "$k" "$kdir" / memx "$top/Kbuild" "$top/src" \
+		"$top/include") || return 1
+	helper=$(kbuild "$k" "$kdir" / memx_helper \
+		"$top/selftests/helper/Kbuild" \
+		"$top/selftests/helper/memx_helper.c") || return 1
+	mkdir -p "$cache/kernel/$k/boot"
+	cp "$bzimage" "$cache/kernel/$k/boot/vmlinuz-$k"
 	"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
 		"$helper" "$out/tests"
 	built_kver=$k
@@ -261,10 +287,10 @@ dump_bench() {
 }
 
 run="$top/selftests/vm/run.sh"
-boot() {	# boot NAME KERNEL CPU MODE TESTS PARAMS
+boot() {	# boot NAME KERNEL CPU MODE TESTS PARAMS [EXTRA_CMDLINE]
 	MEMX_KERNEL="$cache/kernel/$2/boot/vmlinuz-$2" \
 	MEMX_INITRAMFS="$out/$2.cpio.gz" MEMX_OUT="$out" MEMX_CPU=$3 \
-		"$run" "$1" "$4" "$5" "$6"
+		"$run" "$1" "$4" "$5" "$6" "${7:-}"
 }
 
 case "$mode" in
@@ -289,7 +315,7 @@ clients)
 	;;
 esac
 
-lines=${KERNELS:-6.1,6.12,7.2}
+lines=${KERNELS:-6.1,6.12,7.2,debug}
 # The memx command is user space: its tests run in the main boot only.
 all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test
 boots=()
@@ -314,7 +340,7 @@ for l in ${lines//,/ }; do
 		echo "== unit tests of the memx command (host)"
 		host_unit_tests
 		# name, kernel, CPU (max: 5-level paging), tests, memx params
-		boots+=("main $kver max $all,memx_tool_test -"
+		boots+=("main $kver max $all,memx_tool_test,memx_stress -"
 			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_compat32_test,memx_policy_test writable=1"
 			"rt $abi-rt-amd64 max $all -")
 		;;
@@ -323,20 +349,27 @@ for l in ${lines//,/ }; do
 		host_check "memx and helper build for $l with W=1, no warnings" \
 			prepare_line "$l"
 		[ -n "$built_kver" ] &&
-			boots+=("linux-$l $built_kver max $all -")
+			boots+=("linux-$l $built_kver max $all,memx_stress -")
+		;;
+	debug)
+		built_kver=
+		host_check "the debug kernel, and memx and helper for it with W=1" \
+			prepare_debug
+		[ -n "$built_kver" ] &&
+			boots+=("debug $built_kver max $all,memx_stress - debug_pagealloc=on")
 		;;
 	*)
-		echo "unknown kernel line $l (KERNELS=6.1,6.12,7.2)"
+		echo "unknown kernel line $l (KERNELS=6.1,6.12,7.2,debug)"
 		exit 1
 		;;
 	esac
 done
 
 for b in "${boots[@]}"; do
-	read -r name k cpu tests params <<< "$b"
+	read -r name k cpu tests params extra <<< "$b"
 	[ "$params" = - ] && params=
 	echo "== boot $name: $k cpu=$cpu tests=$tests params=${params:-none}"
-	boot "$name" "$k" "$cpu" test "$tests" "$params" || true
+	boot "$name" "$k" "$cpu" test "$tests" "$params" "$extra" || true
 done
 if [[ ",$lines," == *,6.1,* ]]; then
 	echo "== boot clients: crash and drgn on $kver through memx"

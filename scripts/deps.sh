@@ -11,7 +11,6 @@
 # Prints the -amd64 kernel version it settled on on its last line.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MEMX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memx}
 mkdir -p "$cache"
 export DEBIAN_FRONTEND=noninteractive

@@ -12,7 +12,6 @@
 set -euo pipefail
 
 line=$1
-top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MEMX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memx}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 export DEBIAN_FRONTEND=noninteractive

@@ -441,7 +441,7 @@ TEST_F(maps, offline_memory_revokes_mappings)
 	EXPECT_EQ(ENXIO, errno);
 	munmap(pmap, PAGE);
 	munmap(vmap, PAGE);
-	EXPECT_EQ(0, write_str(path, "online_movable"));
+	EXPECT_EQ(0, write_str(path, "online"));
 }
 
 static long mem_free_kb(void)
@@ -459,21 +459,19 @@ static long mem_free_kb(void)
 }
 
 /*
- * munmap and process exit leave nothing behind: 16 MiB of low RAM (where no
- * test poisons a page) mapped 200 times would show any page kept.
+ * munmap and process exit leave nothing behind: 4 MiB of the kernel image
+ * (where no test poisons a page) mapped 200 times would show any page kept.
  */
 TEST_F(maps, many_mappings_leave_nothing_behind)
 {
-	const size_t len = 16 << 20;
-	struct ram_range r[64];
-	int i, status, n = iomem_ram(r, 64);
+	const size_t len = 4 << 20;
+	int i, status;
 	long before, after;
 	uint64_t pa;
 	char *m;
 
-	ASSERT_LT(1, n);
-	ASSERT_LT(r[1].start + 2 * len, r[1].end);
-	pa = (r[1].start + len) & ~(PAGE - 1);
+	/* The kernel image: in use, so in the direct map under DEBUG_PAGEALLOC. */
+	ASSERT_EQ(0, virt_to_phys_kcore(ksym("_text"), &pa));
 	before = mem_free_kb();
 	for (i = 0; i < 100; i++) {
 		pid_t pid = fork();
@@ -495,9 +493,10 @@ TEST_F(maps, many_mappings_leave_nothing_behind)
 		ASSERT_EQ(0, munmap(m, len));
 	}
 	after = mem_free_kb();
-	TH_LOG("MemFree %ld kB before, %ld kB after 200 mappings of 16 MiB",
+	TH_LOG("MemFree %ld kB before, %ld kB after 200 mappings of 4 MiB",
 	       before, after);
-	EXPECT_GT(16384, before - after);
+	/* A leak per mapping would be 800 MiB; allow the kernel's noise. */
+	EXPECT_GT(32768, before - after);
 }
 
 TEST_HARNESS_MAIN

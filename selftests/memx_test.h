@@ -296,6 +296,28 @@ static inline uint64_t edu_mmio(void)
 	return read_num(HELPER "edu_mmio", 0);
 }
 
+/*
+ * Unpoison the frame of physical address @pa where the injector is there
+ * (debugfs hwpoison/): a block holding a poisoned page cannot be onlined
+ * again, which the offline tests would trip over.
+ */
+static inline void unpoison_pa(uint64_t pa)
+{
+	char pfn[32];
+
+	snprintf(pfn, sizeof(pfn), "%#llx", (unsigned long long)(pa / PAGE));
+	write_str("/sys/kernel/debug/hwpoison/unpoison-pfn", pfn);
+}
+
+/* Free pages are out of the direct map (debug_pagealloc=on): 1, else 0. */
+static inline int pagealloc_debugged(void)
+{
+	char cmdline[4096];
+
+	return read_file("/proc/cmdline", cmdline, sizeof(cmdline)) > 0 &&
+	       strstr(cmdline, "debug_pagealloc=on");
+}
+
 /* Memory block size (hex without a prefix in sysfs), 0 if unknown. */
 static inline uint64_t memory_block_size(void)
 {

@@ -17,10 +17,16 @@
  *   upte        write a user address of the writing process; read back the
  *               cache type of its page-table entry there: wb, wc or
  *               "other <bits>" ("none" when not mapped)
+ *   churn       write 1 to start a thread that vmallocs and vfrees buffers
+ *               in a loop, 0 to stop it; churn_addr is the last buffer's
+ *               address, usually freed by the time anyone reads it
  */
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
@@ -40,6 +46,9 @@ static u64 pn_addr;
 static struct page *wc_pages;
 static u64 wc_phys;
 static char upte_result[32] = "none\n";
+static struct task_struct *churn_task;
+static u64 churn_addr;
+static DEFINE_MUTEX(churn_lock);
 
 static int vbuf_phys_show(struct seq_file *m, void *unused)
 {
@@ -166,6 +175,58 @@ static const struct file_operations upte_fops = {
 	.write	= upte_write,
 };
 
+/* vmalloc, publish, vfree, again: addresses that come and go. */
+static int churn_fn(void *unused)
+{
+	void *p;
+
+	while (!kthread_should_stop()) {
+		p = vmalloc((get_random_u32() % 8 + 1) * PAGE_SIZE);
+		if (p) {
+			memset(p, 0xc5, PAGE_SIZE);
+			WRITE_ONCE(churn_addr, (unsigned long)p);
+			usleep_range(50, 200);
+			vfree(p);
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static void churn_stop(void)
+{
+	if (churn_task)
+		kthread_stop(churn_task);
+	churn_task = NULL;
+}
+
+static ssize_t churn_write(struct file *file, const char __user *ubuf,
+			   size_t len, loff_t *ppos)
+{
+	bool on;
+	int err = kstrtobool_from_user(ubuf, len, &on);
+
+	if (err)
+		return err;
+	mutex_lock(&churn_lock);
+	if (on && !churn_task) {
+		churn_task = kthread_run(churn_fn, NULL, "memx_churn");
+		if (IS_ERR(churn_task)) {
+			err = PTR_ERR(churn_task);
+			churn_task = NULL;
+		}
+	} else if (!on) {
+		churn_stop();
+	}
+	mutex_unlock(&churn_lock);
+	return err ? err : len;
+}
+
+static const struct file_operations churn_fops = {
+	.owner	= THIS_MODULE,
+	.write	= churn_write,
+};
+
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	int err;
@@ -221,6 +282,8 @@ static int __init helper_init(void)
 	debugfs_create_x64("protnone", 0400, helper_dir, &pn_addr);
 	debugfs_create_x64("wc_phys", 0400, helper_dir, &wc_phys);
 	debugfs_create_file("upte", 0600, helper_dir, NULL, &upte_fops);
+	debugfs_create_file("churn", 0200, helper_dir, NULL, &churn_fops);
+	debugfs_create_x64("churn_addr", 0400, helper_dir, &churn_addr);
 
 	err = pci_register_driver(&edu_driver);
 	if (err)
@@ -241,6 +304,7 @@ static void __exit helper_exit(void)
 {
 	pci_unregister_driver(&edu_driver);
 	debugfs_remove_recursive(helper_dir);
+	churn_stop();
 	wc_teardown();
 	protnone_teardown();
 	vfree(vbuf);
