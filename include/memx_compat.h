@@ -8,6 +8,7 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <asm/asm.h>
 
 /*
  * Linux 6.12 ("fs: add FOP_UNSIGNED_OFFSET to fop_flags", commit 641bb4394f40)

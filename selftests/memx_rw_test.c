@@ -445,16 +445,8 @@ TEST_F(nodes, hwpoisoned_page_is_eio)
 	ASSERT_EQ(0, pipe(pfd));
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (!pid) {
-		char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		memset(p, 0x42, PAGE);
-		pa = user_phys(p);
-		if (write(pfd[1], &pa, sizeof(pa)) != sizeof(pa))
-			_exit(2);
-		_exit(madvise(p, PAGE, MADV_HWPOISON) ? 1 : 0);
-	}
+	if (!pid)
+		poison_own_page(pfd[1]);
 	close(pfd[1]);
 	ASSERT_EQ(sizeof(pa), read(pfd[0], &pa, sizeof(pa)));
 	close(pfd[0]);

@@ -339,17 +339,8 @@ static void *poison_racer(void *arg)
 		if (pipe(pfd))
 			break;
 		pid = fork();
-		if (!pid) {
-			char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-			memset(p, 0x42, PAGE);
-			pa = user_phys(p);
-			if (write(pfd[1], &pa, sizeof(pa)) != sizeof(pa))
-				_exit(1);
-			madvise(p, PAGE, MADV_HWPOISON);	/* may SIGBUS */
-			_exit(0);
-		}
+		if (!pid)
+			poison_own_page(pfd[1]);
 		close(pfd[1]);
 		if (pid > 0 && read(pfd[0], &pa, sizeof(pa)) == sizeof(pa)) {
 			waitpid(pid, &status, 0);

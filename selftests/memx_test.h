@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -294,6 +295,24 @@ static inline int dmesg_has(const char *needle)
 static inline uint64_t edu_mmio(void)
 {
 	return read_num(HELPER "edu_mmio", 0);
+}
+
+/*
+ * The body of a child that poisons a page of its own: it writes the page's
+ * physical address to @fd, then exits 0 when MADV_HWPOISON worked (or dies
+ * of the SIGBUS newer kernels send the caller), 1 when it failed.
+ */
+static inline void poison_own_page(int fd)
+{
+	char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t pa;
+
+	memset(p, 0x42, PAGE);
+	pa = user_phys(p);
+	if (write(fd, &pa, sizeof(pa)) != sizeof(pa))
+		_exit(2);
+	_exit(madvise(p, PAGE, MADV_HWPOISON) ? 1 : 0);
 }
 
 /*
