@@ -13,7 +13,7 @@ set -uo pipefail
 
 name=$1 mode=$2 tests=$3 params=$4 extra=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
-timeout=${MEMX_TIMEOUT:-1200}
+timeout=${MEMX_TIMEOUT:-1800}
 console="$MEMX_OUT/$name.console.log"
 results="$MEMX_OUT/$name.results.log"
 rm -f "$console" "$results"
