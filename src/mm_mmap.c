@@ -24,8 +24,6 @@
 /*
  * The frame for the page at @addr, with read()'s errors made mmap's: not
  * mapped or not RAM is ENXIO, a read-only page mapped for writing EACCES.
- * On a confidential guest a user alias of RAM would carry the wrong
- * encryption bit (and corrupt or convert the page): EPERM.
  */
 static int memx_mmap_frame(const struct memx_node *node, u64 addr, bool write,
 			   struct memx_frame *frame, struct memx_range *ram)
@@ -34,18 +32,22 @@ static int memx_mmap_frame(const struct memx_node *node, u64 addr, bool write,
 
 	if (err)
 		return err == -EFAULT ? -ENXIO : err;
-	if (!frame->io && cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT))
-		return -EPERM;
 	return write && !frame->writable ? -EACCES : 0;
 }
 
-/* Map @len bytes at @off in @vma to the frames of @run on. */
+/*
+ * Map @len bytes at @off in @vma to the frames of @run on.  On a
+ * confidential guest a user alias of RAM would carry the wrong encryption
+ * bit (and corrupt or convert the page): EPERM, asked once a run.
+ */
 static int memx_mmap_run(struct vm_area_struct *vma, unsigned long off,
 			 const struct memx_frame *run, unsigned long len)
 {
 	pgprot_t prot = __pgprot((pgprot_val(vma->vm_page_prot) &
 				  ~_PAGE_CACHE_MASK) | run->cache);
 
+	if (!run->io && cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT))
+		return -EPERM;
 	return remap_pfn_range(vma, vma->vm_start + off, run->pfn, len, prot);
 }
 
