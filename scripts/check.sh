@@ -179,7 +179,7 @@ clients() {
 	MEMX_INITRAMFS="$out/clients.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
 	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
 		"$run" clients clients "" "" \
-		"memxt_repo=$top memxt_vmlinux=$vmlinux"
+		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux")"
 }
 
 # A host-side failure that is not a TAP line of its own.
