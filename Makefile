@@ -7,6 +7,7 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 TOOL_CFLAGS ?= -O2 -Wall
+TOOL_LDFLAGS ?= -static
 TOOL_SRC := tools/memx.c tools/memx_dump.c tools/memx_lib.c
 
 all: modules tools/memx
@@ -14,9 +15,10 @@ all: modules tools/memx
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# The memx command, static so it also runs in a bare initramfs.
+# The memx command, static by default so it also runs in a bare initramfs
+# (the Debian package links it dynamically, with dpkg's hardening flags).
 tools/memx: $(TOOL_SRC) tools/memx_lib.h tools/memx_tool.h include/uapi/memx.h
-	$(CC) $(TOOL_CFLAGS) -D_GNU_SOURCE -static -o $@ $(TOOL_SRC)
+	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -D_GNU_SOURCE $(TOOL_LDFLAGS) -o $@ $(TOOL_SRC)
 
 # The module into /lib/modules/$(KVER)/updates (under INSTALL_MOD_PATH if
 # set), then depmod; the memx command into $(DESTDIR)$(PREFIX)/sbin.
@@ -29,9 +31,12 @@ install: modules tools/memx
 DKMS_VER := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC := /usr/src/memx-$(DKMS_VER)
 
-dkms-install:
-	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
-	cp -r Kbuild Makefile dkms.conf src include $(DKMS_SRC)/
+# What DKMS builds from, into $(DESTDIR)$(DKMS_SRC) (also for the package).
+dkms-src:
+	rm -rf $(DESTDIR)$(DKMS_SRC) && mkdir -p $(DESTDIR)$(DKMS_SRC)
+	cp -r Kbuild Makefile dkms.conf src include $(DESTDIR)$(DKMS_SRC)/
+
+dkms-install: dkms-src
 	dkms add memx/$(DKMS_VER)
 	dkms build memx/$(DKMS_VER) -k $(KVER)
 	dkms install memx/$(DKMS_VER) -k $(KVER)
@@ -45,7 +50,19 @@ clean:
 	cd selftests/helper && rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 
-.PHONY: all modules install dkms-install dkms-remove clean
+# The release tarball of the commit checked out: memx-<version>.tar.gz, the
+# same bytes from the same commit (git archive's times are the commit's).
+dist:
+	@git diff --quiet HEAD || echo "dist: uncommitted changes are not in the tarball" >&2
+	git archive --format=tar --prefix=memx-$(DKMS_VER)/ HEAD | \
+		gzip -n -9 > memx-$(DKMS_VER).tar.gz
+
+# memx-dkms_<version>_all.deb and memx_<version>_<arch>.deb, built from the
+# release tarball (with their .dsc, .changes and .buildinfo) here.
+deb:
+	scripts/deb.sh $(CURDIR)
+
+.PHONY: all modules install dkms-src dkms-install dkms-remove dist deb clean
 
 # The test command: deps, build, and every boot of the VM matrix.
 check:

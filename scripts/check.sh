@@ -167,6 +167,48 @@ prepare_debug() {
 	built_kver=$k
 }
 
+# The release tarball: the tracked files of HEAD, the same bytes twice.
+dist_check() {
+	local t="$top/memx-$version.tar.gz" first
+
+	make -s -C "$top" dist && first=$(sha256sum < "$t") &&
+		sleep 1 && make -s -C "$top" dist &&
+		[ "$(sha256sum < "$t")" = "$first" ] &&
+		diff <(git -C "$top" ls-files | sed "s|^|memx-$version/|" | sort) \
+			<(tar -tzf "$t" | grep -v '/$' | sort)
+}
+
+# The Debian packages: built from the release tarball, lintian-clean,
+# installed into a bookworm root by apt (DKMS builds memx there) and purged;
+# sets pkg_ko to the module the installed package had.
+packages() {
+	local d="$out/deb" log="$out/pkgtest.tap" rc=0 plan ran
+
+	pkg_ko=
+	rm -rf "$d" && mkdir -p "$d"
+	host_check "make deb: memx-dkms and memx from the release tarball" \
+		"$top/scripts/deb.sh" "$d"
+	host_check "lintian: no error and no warning on the source and both packages" \
+		lintian --fail-on error,warning "$d/memx_${version}_amd64.changes"
+	"$top/scripts/pkgtest.sh" "$kver" "$d" "$d/memx.ko" > "$log" || rc=$?
+	host_tap < "$log"
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
+	ran=$(grep -cE '^(not )?ok ' "$log" || true)
+	[ "$ran" = "${plan:-none}" ] ||
+		host_fail "pkgtest.sh exited with $rc after $ran tests"
+	[ -s "$d/memx.ko" ] && pkg_ko="$d/memx.ko"
+	return 0
+}
+
+# The test kernel with the module the installed memx-dkms package built.
+package_boot() {
+	"$top/selftests/vm/mkinitramfs.sh" "$out/package.cpio.gz" "$pkg_ko" \
+		"$cache/helper/$kver/memx_helper.ko" "$out/tests"
+	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
+	MEMX_INITRAMFS="$out/package.cpio.gz" MEMX_OUT="$out" MEMX_CPU=qemu64 \
+		"$run" package test memx_module_test,memx_rw_test ""
+}
+
 # crash and drgn from the host's root, shared read-only over 9p.
 clients() {
 	local vmlinux="$cache/dbg/vmlinux-$kver" mods=(virtio_pci 9pnet_virtio 9p)
@@ -337,6 +379,10 @@ for l in ${lines//,/ }; do
 		done < <("$top/scripts/lint.sh" "$abi" ||
 			 echo "lint: FAIL lint.sh exited with an error")
 		host_check "make install into updates/ with depmod" install_check
+		echo "== release tarball and Debian packages"
+		host_check "make dist: the tracked files, the same bytes twice" \
+			dist_check
+		packages
 		echo "== unit tests of the memx command (host)"
 		host_unit_tests
 		# name, kernel, CPU (max: 5-level paging), tests, memx params
@@ -371,6 +417,10 @@ for b in "${boots[@]}"; do
 	echo "== boot $name: $k cpu=$cpu tests=$tests params=${params:-none}"
 	boot "$name" "$k" "$cpu" test "$tests" "$params" "$extra" || true
 done
+if [ -n "${pkg_ko:-}" ]; then
+	echo "== boot package: $kver with memx from the installed memx-dkms"
+	package_boot || true
+fi
 if [[ ",$lines," == *,6.1,* ]]; then
 	echo "== boot clients: crash and drgn on $kver through memx"
 	clients || true

@@ -41,6 +41,7 @@ abi=${kver%-amd64}
 pkgs=(gcc gcc-multilib make libc6-dev qemu-system-x86 busybox-static cpio kmod xz-utils
       dwarves debootstrap
       dkms sparse perl "linux-headers-$abi-amd64"
+      build-essential debhelper dh-dkms lintian man-db
       "linux-headers-$abi-cloud-amd64" "linux-headers-$abi-rt-amd64")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -51,4 +51,28 @@ if [ -n "$report" ]; then
 else
 	echo "lint: ok checkpatch --strict clean"
 fi
+
+# The manual pages: no groff or man warning, at the width lintian uses.
+for page in man/memx.4 man/memx.8; do
+	report=$({ LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l \
+			-Tutf8 -Z "$page" > /dev/null; } 2>&1)
+	if [ -n "$report" ]; then
+		echo "$report"
+		echo "lint: FAIL $page has man warnings"
+		status=1
+	else
+		echo "lint: ok $page: man --warnings clean"
+	fi
+done
+
+# One version everywhere: dkms.conf, debian/changelog, the manual pages.
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+others=$(dpkg-parsechangelog -l debian/changelog -S Version
+	 sed -n 's/^\.TH .* "memx \([^"]*\)".*/\1/p' man/memx.4 man/memx.8)
+if [ "$(echo "$others" | sort -u)" = "$version" ]; then
+	echo "lint: ok version $version in dkms.conf, debian/changelog and the manual pages"
+else
+	echo "lint: FAIL versions differ: dkms.conf $version, others:" $others
+	status=1
+fi
 exit $status
