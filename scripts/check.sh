@@ -209,9 +209,14 @@ package_boot() {
 		"$run" package test memx_module_test,memx_rw_test ""
 }
 
-# crash and drgn from the host's root, shared read-only over 9p.
+# crash and drgn from the host's root, and sid's crash 9 from the sid
+# root, shared read-only over 9p.
 clients() {
 	local vmlinux="$cache/dbg/vmlinux-$kver" mods=(virtio_pci 9pnet_virtio 9p)
+	local sid
+
+	sid=$("$top/scripts/kernels.sh" debuggers) ||
+		{ host_fail "sid's crash and drgn in the sid root"; return 1; }
 
 	"$top/selftests/vm/mkinitramfs.sh" "$out/clients.cpio.gz" \
 		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
@@ -221,7 +226,7 @@ clients() {
 	MEMX_INITRAMFS="$out/clients.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
 	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
 		"$run" clients clients "" "" \
-		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux")"
+		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux") memxt_sid=$(realpath "$sid")"
 }
 
 # A host-side failure that is not a TAP line of its own.

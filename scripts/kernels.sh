@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kernels.sh LINE: make one newer kernel line ready to build for and boot.
+# kernels.sh LINE: make one newer kernel line ready to build for and boot,
+# or (LINE "debuggers") sid's crash and drgn ready in the sid root.
 #   6.12  Debian 12 backports: headers, -common, linux-kbuild and the image
 #         unpacked with dpkg -x under the cache (the host gcc-12 builds it)
 #   7.2   Debian unstable: a minbase sid root made with debootstrap under the
@@ -73,12 +74,10 @@ line_612() {
 	echo "$kv $root/usr/src/linux-headers-$kv / $root/boot/vmlinuz-$kv"
 }
 
-line_72() {
-	local abi kv root uri
+# The minbase sid root, made once: sets $root.
+sid_root() {
+	local uri
 
-	apt_suite sid
-	abi=$(newest_abi)
-	kv=$abi-amd64
 	root="$cache/sid"
 	uri=$(archive)
 	if [ ! -e "$root/.ready" ]; then
@@ -95,6 +94,15 @@ line_72() {
 		apt-config dump | grep '^Acquire::' \
 			> "$root/etc/apt/apt.conf.d/99memx-host"
 	fi
+}
+
+line_72() {
+	local abi kv root
+
+	apt_suite sid
+	abi=$(newest_abi)
+	kv=$abi-amd64
+	sid_root
 	if [ ! -e "$root/.ready-$kv" ]; then
 		echo "kernels: installing linux-headers-$kv in the sid root" >&2
 		chroot "$root" apt-get update -qq >&2
@@ -111,8 +119,26 @@ line_72() {
 		"$(find "$cache/kernel/$kv" -name 'vmlinuz*' | head -n 1)"
 }
 
+# sid's crash, drgn and strace in the sid root, for the clients boot.
+debuggers() {
+	local root pkgs=(crash python3-drgn strace)
+
+	sid_root
+	if [ "$(chroot "$root" dpkg-query -W -f '${db:Status-Status}\n' \
+		"${pkgs[@]}" 2>/dev/null | grep -cx installed)" != ${#pkgs[@]} ]; then
+		echo "kernels: installing ${pkgs[*]} in the sid root" >&2
+		{ chroot "$root" apt-get update -qq &&
+			chroot "$root" apt-get install -y -qq \
+				--no-install-recommends "${pkgs[@]}"; } \
+			> "$cache/sid-debuggers.log" 2>&1 ||
+			{ tail -n 20 "$cache/sid-debuggers.log" >&2; exit 1; }
+	fi
+	echo "$root"
+}
+
 case "$line" in
 6.12) line_612 ;;
 7.2) line_72 ;;
+debuggers) debuggers ;;
 *) echo "kernels: unknown line $line" >&2; exit 1 ;;
 esac

@@ -16,28 +16,31 @@ that note; all memory comes from the segments memx supplies.
 
 import ctypes
 import fcntl
+import mmap
 import os
 import struct
 import tempfile
 
 import drgn
 
-# include/uapi/memx.h: struct memx_xfer and MEMX_IOC_READ,
-# _IOWR('x', 0x02, struct memx_xfer).
-_XFER = struct.Struct("=QQQ")
-MEMX_IOC_READ = (3 << 30) | (_XFER.size << 16) | (ord("x") << 8) | 0x02
+# include/uapi/memx.h: struct memx_xfer, MEMX_IOC_READ and MEMX_IOC_WRITE,
+# _IOWR('x', 0x02 and 0x03, struct memx_xfer).
+XFER = struct.Struct("=QQQ")
+MEMX_IOC_READ = (3 << 30) | (XFER.size << 16) | (ord("x") << 8) | 0x02
+MEMX_IOC_WRITE = (3 << 30) | (XFER.size << 16) | (ord("x") << 8) | 0x03
 
 KERNEL_HALF = 1 << 63
+START_KERNEL_MAP = 0xffffffff80000000  # x86-64's __START_KERNEL_map
 
 
 def _ioctl_read(fd, addr, count):
     buf = ctypes.create_string_buffer(count)
-    arg = bytearray(_XFER.pack(addr, ctypes.addressof(buf), count))
+    arg = bytearray(XFER.pack(addr, ctypes.addressof(buf), count))
     try:
         fcntl.ioctl(fd, MEMX_IOC_READ, arg)
     except OSError as e:
         raise drgn.FaultError(os.strerror(e.errno), addr) from None
-    moved = _XFER.unpack(arg)[2]
+    moved = XFER.unpack(arg)[2]
     if moved != count:
         raise drgn.FaultError("short read", addr + moved)
     return buf.raw
@@ -75,10 +78,106 @@ def core_with_note(note):
     return ehdr + phdr + note
 
 
+def ram_ranges(mem_fd):
+    """System RAM as [start, end) pairs, from SEEK_DATA and SEEK_HOLE."""
+    ranges, pos = [], 0
+    while True:
+        try:
+            start = os.lseek(mem_fd, pos, os.SEEK_DATA)
+        except OSError:
+            return ranges
+        pos = os.lseek(mem_fd, start, os.SEEK_HOLE)
+        ranges.append((start, pos))
+
+
+def kallsyms(*names):
+    found = {}
+    with open("/proc/kallsyms") as f:
+        for line in f:
+            addr, _, name = line.split()[:3]
+            if name in names:
+                found[name] = int(addr, 16)
+    return [found[n] for n in names]
+
+
+def _ram_segments(prog, pfd, page_offset):
+    """Each System RAM range as a physical segment and, at page_offset, a
+    virtual one (the direct map): its whole pages mapped from memx once,
+    so that a read is a slice and no system call, the partial pages at
+    its ends read with pread.  Returns the mapped parts as (first, last,
+    view) triples."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    mapped = []
+    for start, end in ram_ranges(pfd):
+        first, last = -(-start // page) * page, end // page * page
+        view = None
+        if last > first:
+            try:
+                view = memoryview(mmap.mmap(pfd, last - first,
+                                            mmap.MAP_SHARED, mmap.PROT_READ,
+                                            offset=first))
+            except OSError:
+                pass    # a page mmap refuses (secretmem, hwpoison)
+        if view is None:
+            pieces = [(start, end)]
+        else:
+            pieces = [(start, first), (last, end)]
+            mapped.append((first, last, view))
+            for base in (first, page_offset + first):
+                prog.add_memory_segment(
+                    base, last - first,
+                    lambda addr, count, off, phys, v=view: v[off:off + count],
+                    physical=base == first)
+        for lo, hi in pieces:
+            for base in (lo, page_offset + lo):
+                if hi > lo:
+                    prog.add_memory_segment(
+                        base, hi - lo,
+                        lambda addr, count, off, phys, lo=lo:
+                            _pread(pfd, lo + off, count),
+                        physical=base == lo)
+    return mapped
+
+
+def _custom_program(vmlinux, kfd, pfd):
+    """drgn 0.3's documented custom live kernel target: VMCOREINFO and a
+    physical segment a System RAM range, mapped from memx; drgn walks the
+    live page tables through them for any kernel virtual address (vmalloc
+    stacks, modules).  The direct map and the kernel image are also
+    virtual segments over the same mappings, so drgn reads them, most of
+    what it reads, without a walk."""
+    note = vmcoreinfo_note(pfd)
+    namesz, descsz = struct.unpack_from("=II", note)
+    info = note[12 + (namesz + 3) // 4 * 4:][:descsz]
+    fields = dict(line.split("=", 1) for line in
+                  info.decode().splitlines() if "=" in line)
+    phys_base = int(fields["NUMBER(phys_base)"])
+    page_offset_ptr, text, end = kallsyms("page_offset_base", "_text",
+                                          "_end")
+    page_offset = struct.unpack("=Q", _ioctl_read(kfd, page_offset_ptr,
+                                                  8))[0]
+    prog = drgn.Program(drgn.host_platform)
+    prog.set_linux_kernel_custom(info, True)
+    image_paddr = text - START_KERNEL_MAP + phys_base
+    for first, last, view in _ram_segments(prog, pfd, page_offset):
+        if first <= image_paddr and image_paddr + end - text <= last:
+            prog.add_memory_segment(
+                text, end - text,
+                lambda addr, count, off, phys, v=view,
+                d=image_paddr - first: v[d + off:d + off + count])
+    try:
+        prog.load_debug_info([vmlinux])
+    except drgn.MissingDebugInfoError:
+        pass    # modules without debug info: the kernel's own is enough
+    return prog
+
+
 def program(vmlinux, kmem="/dev/kmemx", mem="/dev/memx"):
     """A drgn Program over the running kernel, read through memx."""
     kfd = os.open(kmem, os.O_RDONLY)
     pfd = os.open(mem, os.O_RDONLY)
+    if hasattr(drgn.Program, "set_linux_kernel_custom"):
+        return _custom_program(vmlinux, kfd, pfd)
     prog = drgn.Program()
     with tempfile.NamedTemporaryFile(prefix="memx-core-") as core:
         core.write(core_with_note(vmcoreinfo_note(pfd)))
