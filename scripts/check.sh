@@ -90,11 +90,13 @@ dkms_setup > "$out/dkms-add.log" 2>&1 || { cat "$out/dkms-add.log"; exit 1; }
 prepare_dkms "$kver"
 
 # kbuild KVER KDIR ROOT NAME FILES...: a W=1 build of FILES, in a chroot
-# into ROOT unless it is /; fails on any warning.  Prints the .ko's path.
+# into ROOT unless it is / (then under the cache); fails on any warning.
+# Prints the .ko's path.
 kbuild() {
 	local k=$1 kdir=$2 root=$3 name=$4
 	local dir="$root/build/$k/$name" log="$out/build-$k-$name.log"
 	shift 4
+	[ "$root" = / ] && dir="$cache/build/$k/$name"
 
 	if [ -z "$root" ] || [ ! -d "$root" ]; then
 		echo "kbuild: no root to build in" >&2
@@ -141,7 +143,7 @@ prepare_line() {
 		cp "$vmlinuz" "$cache/kernel/$k/boot/vmlinuz-$k"
 	"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
 		"$helper" "$out/tests"
-	built_kver=$k
+	built_kver=$k built_memx=$memx built_helper=$helper
 }
 
 # The debug kernel (KASAN, lockdep, ...): W=1 builds of memx and the helper
@@ -209,24 +211,40 @@ package_boot() {
 		"$run" package test memx_module_test,memx_rw_test ""
 }
 
-# crash and drgn from the host's root, and sid's crash 9 from the sid
-# root, shared read-only over 9p.
-clients() {
-	local vmlinux="$cache/dbg/vmlinux-$kver" mods=(virtio_pci 9pnet_virtio 9p)
-	local sid
+# Boot NAME: crash and drgn on kernel KVER (memx MEMX_KO, the helper
+# HELPER_KO, debug info in VMLINUX), sid's crash 9 and drgn 0.3 from the sid
+# root and, with WHICH "all", Debian 12's from the host's root, both shared
+# read-only over 9p.
+clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
+	local name=$1 k=$2 memx=$3 helper=$4 vmlinux=$5 which=$6 sid
 
 	sid=$("$top/scripts/kernels.sh" debuggers) ||
 		{ host_fail "sid's crash and drgn in the sid root"; return 1; }
-
-	"$top/selftests/vm/mkinitramfs.sh" "$out/clients.cpio.gz" \
-		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
-		"$cache/helper/$kver/memx_helper.ko" "$out/tests" \
-		"$cache/kernel/$kver" "$kver" "${mods[@]}"
-	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
-	MEMX_INITRAMFS="$out/clients.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
+	"$top/selftests/vm/mkinitramfs.sh" "$out/$name.cpio.gz" "$memx" \
+		"$helper" "$out/tests" "$cache/kernel/$k" "$k" \
+		virtio_pci 9pnet_virtio 9p
+	MEMX_KERNEL="$cache/kernel/$k/boot/vmlinuz-$k" \
+	MEMX_INITRAMFS="$out/$name.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
 	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
-		"$run" clients clients "" "" \
-		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux") memxt_sid=$(realpath "$sid")"
+		"$run" "$name" clients "" "" \
+		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux") memxt_sid=$(realpath "$sid") memxt_clients=$which"
+}
+
+clients() {
+	clients_boot clients "$kver" \
+		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
+		"$cache/helper/$kver/memx_helper.ko" "$cache/dbg/vmlinux-$kver" all
+}
+
+# sid's crash 9 and drgn 0.3 on the 6.12 line, with the memx and helper
+# prepare_line built for it.
+clients_612() {
+	local vmlinux
+
+	vmlinux=$("$top/scripts/kernels.sh" dbg-6.12) ||
+		{ host_fail "the 6.12 line's vmlinux with debug info"; return 1; }
+	clients_boot clients-6.12 "$line612_kver" "$line612_memx" \
+		"$line612_helper" "$vmlinux" sid
 }
 
 # A host-side failure that is not a TAP line of its own.
@@ -358,6 +376,14 @@ clients)
 	status=0
 	clients || status=1
 	dump_e2e || status=1
+	built_kver=
+	if prepare_line 6.12; then
+		line612_kver=$built_kver line612_memx=$built_memx \
+			line612_helper=$built_helper
+		clients_612 || status=1
+	else
+		status=1
+	fi
 	exit $status
 	;;
 esac
@@ -401,6 +427,9 @@ for l in ${lines//,/ }; do
 			prepare_line "$l"
 		[ -n "$built_kver" ] &&
 			boots+=("linux-$l $built_kver max $all,memx_stress -")
+		[ "$l" = 6.12 ] && [ -n "$built_kver" ] &&
+			line612_kver=$built_kver line612_memx=$built_memx \
+			line612_helper=$built_helper
 		;;
 	debug)
 		built_kver=
@@ -431,6 +460,10 @@ if [[ ",$lines," == *,6.1,* ]]; then
 	clients || true
 	echo "== boot dump: memx dump to the host, opened by crash and drgn"
 	dump_e2e || true
+fi
+if [ -n "${line612_kver:-}" ]; then
+	echo "== boot clients-6.12: sid's crash and drgn on $line612_kver through memx"
+	clients_612 || true
 fi
 
 read -r pass fail skip < <(awk '{p += $1; f += $2; s += $3}

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kernels.sh LINE: make one newer kernel line ready to build for and boot,
-# or (LINE "debuggers") sid's crash and drgn ready in the sid root.
+# or (LINE "debuggers") sid's crash and drgn ready in the sid root, or
+# (LINE "dbg-6.12") the 6.12 line's vmlinux with debug info.
 #   6.12  Debian 12 backports: headers, -common, linux-kbuild and the image
 #         unpacked with dpkg -x under the cache (the host gcc-12 builds it)
 #   7.2   Debian unstable: a minbase sid root made with debootstrap under the
@@ -96,6 +97,29 @@ sid_root() {
 	fi
 }
 
+# The 6.12 line's vmlinux with debug info, from its -dbg package, given a
+# .gdb_index (crash loads it in seconds, not minutes); prints its path.
+dbg_612() {
+	local abi kv vmlinux dl
+
+	apt_suite bookworm-backports
+	abi=$(newest_abi)
+	kv=$abi-amd64
+	vmlinux="$cache/dbg/vmlinux-$kv"
+	if [ ! -e "$vmlinux" ]; then
+		echo "kernels: extracting vmlinux from linux-image-$kv-dbg" >&2
+		dl="$cache/dl-dbg-$kv"
+		rm -rf "$dl" && mkdir -p "$dl" "$cache/dbg"
+		(cd "$dl" && apt-get "${apt[@]}" download "linux-image-$kv-dbg" >&2)
+		dpkg-deb --fsys-tarfile "$dl"/*.deb |
+			tar -xO "./usr/lib/debug/boot/vmlinux-$kv" > "$vmlinux.tmp"
+		rm -rf "$dl"
+		gdb-add-index "$vmlinux.tmp" >&2
+		mv "$vmlinux.tmp" "$vmlinux"
+	fi
+	echo "$vmlinux"
+}
+
 line_72() {
 	local abi kv root
 
@@ -140,5 +164,6 @@ case "$line" in
 6.12) line_612 ;;
 7.2) line_72 ;;
 debuggers) debuggers ;;
+dbg-6.12) dbg_612 ;;
 *) echo "kernels: unknown line $line" >&2; exit 1 ;;
 esac

@@ -100,42 +100,47 @@ def kallsyms(*names):
     return [found[n] for n in names]
 
 
+def _map_pieces(pfd, lo, hi, page):
+    """Whole pages [lo, hi) as (start, end, view) pieces: mapped from memx
+    where it maps them, halved around the pages it refuses (KFENCE guard
+    pages, secretmem, hwpoison) down to single pages, whose view is None."""
+    try:
+        return [(lo, hi, memoryview(mmap.mmap(pfd, hi - lo, mmap.MAP_SHARED,
+                                              mmap.PROT_READ, offset=lo)))]
+    except OSError:
+        if hi - lo <= page:
+            return [(lo, hi, None)]
+    mid = lo + (hi - lo) // page // 2 * page
+    return _map_pieces(pfd, lo, mid, page) + _map_pieces(pfd, mid, hi, page)
+
+
 def _ram_segments(prog, pfd, page_offset):
-    """Each System RAM range as a physical segment and, at page_offset, a
-    virtual one (the direct map): its whole pages mapped from memx once,
-    so that a read is a slice and no system call, the partial pages at
-    its ends read with pread.  Returns the mapped parts as (first, last,
-    view) triples."""
+    """Each System RAM range as physical segments and, at page_offset,
+    virtual ones (the direct map): its whole pages mapped from memx once,
+    so that a read is a slice and no system call; the partial pages at
+    its ends and the pages memx will not map read with pread.  Returns
+    the mapped pieces as (start, end, view) triples."""
     page = os.sysconf("SC_PAGE_SIZE")
     mapped = []
     for start, end in ram_ranges(pfd):
         first, last = -(-start // page) * page, end // page * page
-        view = None
+        pieces = [(start, first, None), (last, end, None)]
         if last > first:
-            try:
-                view = memoryview(mmap.mmap(pfd, last - first,
-                                            mmap.MAP_SHARED, mmap.PROT_READ,
-                                            offset=first))
-            except OSError:
-                pass    # a page mmap refuses (secretmem, hwpoison)
-        if view is None:
-            pieces = [(start, end)]
-        else:
-            pieces = [(start, first), (last, end)]
-            mapped.append((first, last, view))
-            for base in (first, page_offset + first):
-                prog.add_memory_segment(
-                    base, last - first,
-                    lambda addr, count, off, phys, v=view: v[off:off + count],
-                    physical=base == first)
-        for lo, hi in pieces:
+            pieces += _map_pieces(pfd, first, last, page)
+        for lo, hi, view in pieces:
+            if hi <= lo:
+                continue
+            if view is not None:
+                mapped.append((lo, hi, view))
             for base in (lo, page_offset + lo):
-                if hi > lo:
-                    prog.add_memory_segment(
-                        base, hi - lo,
-                        lambda addr, count, off, phys, lo=lo:
-                            _pread(pfd, lo + off, count),
-                        physical=base == lo)
+                if view is None:
+                    fn = (lambda addr, count, off, phys, lo=lo:
+                          _pread(pfd, lo + off, count))
+                else:
+                    fn = (lambda addr, count, off, phys, v=view:
+                          v[off:off + count])
+                prog.add_memory_segment(base, hi - lo, fn,
+                                        physical=base == lo)
     return mapped
 
 

@@ -30,8 +30,15 @@ if [ $# -gt 4 ]; then
 		modprobe -d "$kroot" -S "$kver" --show-depends "$m"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
 	while read -r ko; do
-		cp "$ko" "$root/modules/"
-		basename "$ko" >> "$root/modules/order"
+		# busybox's insmod takes no compressed module (newer
+		# kernels' .ko.xz).
+		case "$ko" in
+		*.xz) ko_name=$(basename "${ko%.xz}")
+		      xz -dc "$ko" > "$root/modules/$ko_name" ;;
+		*) ko_name=$(basename "$ko")
+		   cp "$ko" "$root/modules/" ;;
+		esac
+		echo "$ko_name" >> "$root/modules/order"
 	done
 fi
 chmod +x "$root/init"
