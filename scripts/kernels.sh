@@ -49,12 +49,17 @@ newest_abi() {
 		sed -n 's/^ *Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1
 }
 
-line_612() {
-	local abi kv root deb dl
-
+# The 6.12 line's newest ABI in bookworm-backports: sets $abi and $kv.
+backports_612() {
 	apt_suite bookworm-backports
 	abi=$(newest_abi)
 	kv=$abi-amd64
+}
+
+line_612() {
+	local abi kv root deb dl
+
+	backports_612
 	root="$cache/kernel/$kv"
 	if [ ! -e "$root/.ready" ]; then
 		echo "kernels: unpacking $kv" >&2
@@ -102,9 +107,7 @@ sid_root() {
 dbg_612() {
 	local abi kv vmlinux dl
 
-	apt_suite bookworm-backports
-	abi=$(newest_abi)
-	kv=$abi-amd64
+	backports_612
 	vmlinux="$cache/dbg/vmlinux-$kv"
 	if [ ! -e "$vmlinux" ]; then
 		echo "kernels: extracting vmlinux from linux-image-$kv-dbg" >&2
