@@ -8,7 +8,12 @@ KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 TOOL_CFLAGS ?= -O2 -Wall
 TOOL_LDFLAGS ?= -static
-TOOL_SRC := tools/memx.c tools/memx_dump.c tools/memx_lib.c
+TOOL_SRC := tools/memx.c tools/memx_dump.c tools/memx_kdump.c tools/memx_lib.c
+# kdump's page compressors; snappy is C++, which a static link names.
+TOOL_LIBS := -lzstd -llzo2 -lsnappy -lz
+ifneq ($(filter -static,$(TOOL_LDFLAGS)),)
+TOOL_LIBS += -lstdc++ -lm
+endif
 
 all: modules tools/memx
 
@@ -17,8 +22,8 @@ modules:
 
 # The memx command, static by default so it also runs in a bare initramfs
 # (the Debian package links it dynamically, with dpkg's hardening flags).
-tools/memx: $(TOOL_SRC) tools/memx_lib.h tools/memx_tool.h include/uapi/memx.h
-	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -D_GNU_SOURCE $(TOOL_LDFLAGS) -o $@ $(TOOL_SRC)
+tools/memx: $(TOOL_SRC) tools/memx_dump.h tools/memx_lib.h tools/memx_tool.h include/uapi/memx.h
+	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -D_GNU_SOURCE $(TOOL_LDFLAGS) -o $@ $(TOOL_SRC) $(TOOL_LIBS)
 
 # The module into /lib/modules/$(KVER)/updates (under INSTALL_MOD_PATH if
 # set), then depmod; the memx command into $(DESTDIR)$(PREFIX)/sbin.

@@ -6,8 +6,9 @@
 # -rt-amd64 flavours), the -amd64 and -rt-amd64 test kernels unpacked (never
 # installed) into the cache, and the kselftest harness headers and
 # checkpatch from linux-source-6.1.
-# With "clients": also crash, python3-drgn and the -amd64 kernel's vmlinux
-# with debug info (from the -dbg package, given a .gdb_index).
+# With "clients": also crash, python3-drgn, makedumpfile and the -amd64
+# kernel's vmlinux with debug info (from the -dbg package, given a
+# .gdb_index).
 # Prints the -amd64 kernel version it settled on on its last line.
 set -euo pipefail
 
@@ -42,12 +43,13 @@ pkgs=(gcc gcc-multilib make libc6-dev qemu-system-x86 busybox-static cpio kmod x
       dwarves debootstrap
       dkms sparse perl "linux-headers-$abi-amd64"
       build-essential debhelper dh-dkms lintian man-db
+      zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev
       "linux-headers-$abi-cloud-amd64" "linux-headers-$abi-rt-amd64")
 missing=()
 for p in "${pkgs[@]}"; do
 	installed "$p" || missing+=("$p")
 done
-[ "${1:-}" = clients ] && pkgs+=(crash python3-drgn gdb)
+[ "${1:-}" = clients ] && pkgs+=(crash python3-drgn gdb makedumpfile)
 if [ ${#missing[@]} -gt 0 ] || [ "${1:-}" = clients ]; then
 	missing=()
 	for p in "${pkgs[@]}"; do

@@ -3,7 +3,7 @@
 #
 # kernels.sh LINE: make one newer kernel line ready to build for and boot,
 # or (LINE "debuggers") sid's crash and drgn ready in the sid root, or
-# (LINE "dbg-6.12") the 6.12 line's vmlinux with debug info.
+# (LINE "dbg-6.12", "dbg-7.2") that line's vmlinux with debug info.
 #   6.12  Debian 12 backports: headers, -common, linux-kbuild and the image
 #         unpacked with dpkg -x under the cache (the host gcc-12 builds it)
 #   7.2   Debian unstable: a minbase sid root made with debootstrap under the
@@ -102,25 +102,38 @@ sid_root() {
 	fi
 }
 
-# The 6.12 line's vmlinux with debug info, from its -dbg package, given a
-# .gdb_index (crash loads it in seconds, not minutes); prints its path.
-dbg_612() {
-	local abi kv vmlinux dl
+# KV's vmlinux with debug info, from its -dbg package in the suite $apt
+# points at, given a .gdb_index (crash loads it in seconds, not minutes);
+# prints its path.
+dbg_vmlinux() {	# dbg_vmlinux KV
+	local kv=$1 vmlinux="$cache/dbg/vmlinux-$1" dl="$cache/dl-dbg-$1"
 
-	backports_612
-	vmlinux="$cache/dbg/vmlinux-$kv"
 	if [ ! -e "$vmlinux" ]; then
 		echo "kernels: extracting vmlinux from linux-image-$kv-dbg" >&2
-		dl="$cache/dl-dbg-$kv"
 		rm -rf "$dl" && mkdir -p "$dl" "$cache/dbg"
 		(cd "$dl" && apt-get "${apt[@]}" download "linux-image-$kv-dbg" >&2)
-		dpkg-deb --fsys-tarfile "$dl"/*.deb |
-			tar -xO "./usr/lib/debug/boot/vmlinux-$kv" > "$vmlinux.tmp"
+		# The one regular file of its names: boot/vmlinux-KV on 6.12,
+		# lib/modules/KV/vmlinux (boot/ a symlink to it) on 7.2.
+		dpkg-deb --fsys-tarfile "$dl"/*.deb | tar -xO --wildcards \
+			"./usr/lib/debug/*vmlinux*" > "$vmlinux.tmp"
 		rm -rf "$dl"
+		readelf -h "$vmlinux.tmp" > /dev/null
 		gdb-add-index "$vmlinux.tmp" >&2
 		mv "$vmlinux.tmp" "$vmlinux"
 	fi
 	echo "$vmlinux"
+}
+
+dbg_612() {
+	local abi kv
+
+	backports_612
+	dbg_vmlinux "$kv"
+}
+
+dbg_72() {
+	apt_suite sid
+	dbg_vmlinux "$(newest_abi)-amd64"
 }
 
 line_72() {
@@ -141,6 +154,18 @@ line_72() {
 		dpkg -x "$root"/tmp/linux-binary-"$kv"_*.deb "$cache/kernel/$kv"
 		rm -f "$root"/tmp/*.deb
 		touch "$root/.ready-$kv"
+	fi
+	# Its modules (9p for the clients boot), where the host's depmod
+	# looks for them.
+	if [ ! -e "$cache/kernel/$kv/.modules" ]; then
+		echo "kernels: unpacking linux-modules-$kv" >&2
+		(cd "$root/tmp" && chroot "$root" sh -c \
+			"cd /tmp && apt-get download -qq linux-modules-$kv" >&2)
+		dpkg -x "$root"/tmp/linux-modules-"$kv"_*.deb "$cache/kernel/$kv"
+		rm -f "$root"/tmp/*.deb
+		[ -e "$cache/kernel/$kv/lib" ] ||
+			ln -s usr/lib "$cache/kernel/$kv/lib"
+		touch "$cache/kernel/$kv/.modules"
 	fi
 	echo "$kv /usr/src/linux-headers-$kv $root" \
 		"$(find "$cache/kernel/$kv" -name 'vmlinuz*' | head -n 1)"
@@ -168,5 +193,6 @@ case "$line" in
 7.2) line_72 ;;
 debuggers) debuggers ;;
 dbg-6.12) dbg_612 ;;
+dbg-7.2) dbg_72 ;;
 *) echo "kernels: unknown line $line" >&2; exit 1 ;;
 esac

@@ -210,6 +210,9 @@ TEST(usage_help_and_exit_codes)
 	EXPECT_NE(NULL, strstr(out, "Exit: 0 success"));
 	EXPECT_EQ(0, memx_to("dump --help", "2>/dev/null"));
 	EXPECT_NE(NULL, strstr(out, "usage: memx dump"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x --compress zstd", "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x --format kdump --compress gz",
+			     "2>/dev/null"));
 	EXPECT_EQ(0, memx_to("help peek", "2>/dev/null"));
 	EXPECT_NE(NULL, strstr(out, "usage: memx peek"));
 	EXPECT_EQ(2, memx_to("", "2>/dev/null"));
@@ -405,6 +408,65 @@ TEST_F_TIMEOUT(dumps, secretmem_page_is_zeros_and_counted, 600)
 	EXPECT_NE(NULL, strstr(out, " 1 unreadable pages")) TH_LOG("%s", out);
 	munmap(p, PAGE);
 	close(sfd);
+}
+
+/* The second bitmap's bit for frame @pfn in kdump file @path; -1 if none. */
+static int kdump_holds(const char *path, uint64_t pfn)
+{
+	int32_t block, sub_blocks;
+	uint32_t bitmap_blocks;
+	uint8_t byte;
+	int fd = open(path, O_RDONLY), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &block, 4, 428) == 4 && pread(fd, &sub_blocks, 4, 432) == 4 &&
+	    pread(fd, &bitmap_blocks, 4, 436) == 4 &&
+	    pread(fd, &byte, 1, (1 + sub_blocks + bitmap_blocks / 2) *
+		  (uint64_t)block + pfn / 8) == 1)
+		ret = byte >> (pfn % 8) & 1;
+	close(fd);
+	return ret;
+}
+
+/* In a kdump, the memfd_secret page is absent, its neighbours are held. */
+TEST_F_TIMEOUT(dumps, kdump_leaves_secretmem_page_out, 600)
+{
+	char args[256], *p;
+	int sfd = syscall(SYS_memfd_secret, 0);
+	uint64_t pa;
+
+	if (sfd < 0)
+		SKIP(return, "memfd_secret: %s", strerror(errno));
+	ASSERT_EQ(0, ftruncate(sfd, PAGE));
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 1, PAGE);
+	pa = user_phys(p);
+	ASSERT_NE(0, pa);
+	snprintf(args, sizeof(args),
+		 "dump -o %s/k --format kdump --range %#llx-%#llx", DUMPS,
+		 (unsigned long long)pa - PAGE,
+		 (unsigned long long)pa + 2 * PAGE);
+	ASSERT_EQ(0, memx(args)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " 1 unreadable pages left out")) TH_LOG("%s", out);
+	EXPECT_EQ(0, kdump_holds(DUMPS "/k", pa / PAGE));
+	EXPECT_EQ(1, kdump_holds(DUMPS "/k", pa / PAGE - 1));
+	EXPECT_EQ(1, kdump_holds(DUMPS "/k", pa / PAGE + 1));
+	munmap(p, PAGE);
+	close(sfd);
+}
+
+/* A kdump needs a file to seek back in: a pipe is refused, exit 1. */
+TEST_F_TIMEOUT(dumps, kdump_to_a_pipe_is_refused, 600)
+{
+	char args[256];
+
+	snprintf(args, sizeof(args), "dump -o - --format kdump --range %s",
+		 self->range);
+	EXPECT_EQ(1, memx(args));
+	EXPECT_NE(NULL, strstr(out, "give -o a file")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "dumped")) TH_LOG("%s", out);
 }
 
 /* A full disk: exit 1, the errno and the file named, no file left. */

@@ -296,16 +296,19 @@ static const struct memx_cmd {
 	{ "vtop", "memx vtop WHERE",
 	  "Physical address, page size, RAM or I/O and writability of the\n"
 	  "kernel virtual address WHERE.", cmd_vtop },
-	{ "dump", "memx dump -o FILE|- [--format raw|lime|elf] [--range START-END]",
+	{ "dump", "memx dump -o FILE|- [--format F] [--compress C] [--range START-END]",
 	  "All System RAM (or the RAM in [START, END)) into FILE, or standard\n"
-	  "output for -: raw (offsets are physical addresses: a sparse file,\n"
-	  "holes as zeros on a stream), lime (LiME's format) or elf (a\n"
-	  "kdump-style core that crash and drgn open).  Unreadable pages\n"
-	  "are written as zeros and counted.  Status and progress go to\n"
-	  "standard error.  A failure (a write error such as ENOSPC or EPIPE,\n"
-	  "SIGINT, SIGTERM) exits 1 with the reason and no summary.  FILE is\n"
-	  "written as FILE.partXXXXXX, synced and renamed when complete, and\n"
-	  "removed on failure; a pipe or device is left where it failed.",
+	  "output for -, in format F: raw (the default; offsets are physical\n"
+	  "addresses: a sparse file, holes as zeros on a stream), lime\n"
+	  "(LiME's format), elf (a kdump-style core that crash and drgn open)\n"
+	  "or kdump (makedumpfile's kdump-compressed format, a file only), its\n"
+	  "pages compressed with C: zstd (the default), zlib, lzo, snappy or\n"
+	  "none.  Unreadable pages are written as zeros (kdump: left out) and\n"
+	  "counted.  Status and progress go to standard error.  A failure (a\n"
+	  "write error such as ENOSPC or EPIPE, SIGINT, SIGTERM) exits 1 with\n"
+	  "the reason and no summary.  FILE is written as FILE.partXXXXXX,\n"
+	  "synced and renamed when complete, and removed on failure; a pipe or\n"
+	  "device is left where it failed.",
 	  memx_cmd_dump },
 };
 

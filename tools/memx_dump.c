@@ -9,12 +9,14 @@
  *   elf   a kdump-style ELF64 core: a VMCOREINFO note read through memx, one
  *         PT_LOAD for the kernel image first (as /proc/vmcore has it), then
  *         one per RAM range (p_paddr physical, p_vaddr the direct map)
+ *   kdump makedumpfile's kdump-compressed format (memx_kdump.c)
  *
- * A page that cannot be read (secretmem, hwpoison) is written as zeros and
- * counted; the dump goes on.  Anything else that fails, a write (ENOSPC, a
- * closed pipe), SIGINT or SIGTERM, ends the dump with a message and exit 1,
- * and a dump to a file is written under a temporary name, synced and renamed
- * only when complete: a failed dump leaves no file that looks finished.
+ * A page that cannot be read (secretmem, hwpoison) is written as zeros
+ * (kdump: left out, absent) and counted; the dump goes on.  Anything else
+ * that fails, a write (ENOSPC, a closed pipe), SIGINT or SIGTERM, ends the
+ * dump with a message and exit 1, and a dump to a file is written under a
+ * temporary name, synced and renamed only when complete: a failed dump
+ * leaves no file that looks finished.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,26 +31,11 @@
 #include <unistd.h>
 
 #include "../include/uapi/memx.h"
+#include "memx_dump.h"
 #include "memx_lib.h"
 #include "memx_tool.h"
 
-#define CHUNK		(1024UL * 1024)
-#define PAGE		4096UL
 #define DIRECT_MAP	0xffff888000000000ULL	/* without KASLR, 4-level */
-
-struct dump {
-	int mem, kmem, out;
-	const char *path;	/* as given; "-" is standard output */
-	char *tmp;		/* the temporary name a file is written to */
-	int stream;		/* output cannot seek: raw pads holes */
-	uint64_t first, last;	/* --range, end exclusive */
-	struct memx_seg *seg;	/* (elf: the kernel image,) then RAM */
-	unsigned int nseg, nram, cap;
-	uint64_t total, done, bad_pages, pos;
-	double start, shown;
-	int progress;
-	uint8_t *buf;
-};
 
 static int stop_signal;	/* set by the handler, read atomically */
 
@@ -86,7 +73,7 @@ static double now(void)
 }
 
 /* All of @len bytes to the output, or a message naming the file and errno. */
-static int out_write(struct dump *d, const void *p, size_t len)
+int dump_write(struct dump *d, const void *p, size_t len)
 {
 	ssize_t n;
 
@@ -162,7 +149,7 @@ static int ram_ranges(struct dump *d, unsigned int reserve)
 	return d->nram ? 0 : -1;
 }
 
-static void progress(struct dump *d, int last)
+void dump_progress(struct dump *d, int last)
 {
 	double t = now(), rate;
 	char done[32], total[32];
@@ -179,13 +166,12 @@ static void progress(struct dump *d, int last)
 		fputc('\n', stderr);
 }
 
-/* @len bytes of RAM at @addr into d->buf; an unreadable page is zeros. */
-static ssize_t read_ram(struct dump *d, uint64_t addr, size_t len)
+ssize_t dump_read(struct dump *d, void *buf, uint64_t addr, size_t len)
 {
 	ssize_t n;
 
 	do
-		n = pread(d->mem, d->buf, len, addr);
+		n = pread(d->mem, buf, len, addr);
 	while (n < 0 && errno == EINTR && !stopped());
 	if (n > 0)
 		return n;
@@ -201,7 +187,7 @@ static ssize_t read_ram(struct dump *d, uint64_t addr, size_t len)
 	n = PAGE - addr % PAGE;
 	if ((size_t)n > len)
 		n = len;
-	memset(d->buf, 0, n);
+	memset(buf, 0, n);
 	d->bad_pages++;
 	return n;
 }
@@ -213,12 +199,12 @@ static int copy_range(struct dump *d, const struct memx_seg *s)
 	ssize_t n;
 
 	while (addr < end) {
-		n = read_ram(d, addr, end - addr < CHUNK ? end - addr : CHUNK);
-		if (n < 0 || out_write(d, d->buf, n))
+		n = dump_read(d, d->buf, addr, end - addr < CHUNK ? end - addr : CHUNK);
+		if (n < 0 || dump_write(d, d->buf, n))
 			return -1;
 		addr += n;
 		d->done += n;
-		progress(d, 0);
+		dump_progress(d, 0);
 	}
 	return 0;
 }
@@ -231,7 +217,7 @@ static int pad_to(struct dump *d, uint64_t to)
 	memset(d->buf, 0, CHUNK);
 	while (d->pos < to) {
 		n = to - d->pos < CHUNK ? to - d->pos : CHUNK;
-		if (out_write(d, d->buf, n))
+		if (dump_write(d, d->buf, n))
 			return -1;
 	}
 	return 0;
@@ -263,7 +249,7 @@ static int dump_lime(struct dump *d)
 	for (i = 0; i < d->nseg; i++) {
 		memx_lime_header(hdr, d->seg[i].paddr,
 				 d->seg[i].paddr + d->seg[i].size - 1);
-		if (out_write(d, hdr, sizeof(hdr)) ||
+		if (dump_write(d, hdr, sizeof(hdr)) ||
 		    copy_range(d, &d->seg[i]))
 			return -1;
 	}
@@ -294,8 +280,7 @@ static uint64_t ksym(const char *name)
 	return addr;
 }
 
-/* The VMCOREINFO note, read through memx; its length or 0. */
-static size_t read_note(struct dump *d, uint8_t **note)
+size_t dump_note(struct dump *d, uint8_t **note)
 {
 	unsigned long long paddr;
 	unsigned int size;
@@ -346,7 +331,7 @@ static int dump_elf(struct dump *d)
 	uint64_t off;
 	int ret = -1;
 
-	note_len = read_note(d, &note);
+	note_len = dump_note(d, &note);
 	if (!note_len) {
 		fprintf(stderr, "memx: cannot read VMCOREINFO through /dev/memx\n");
 		goto out;
@@ -370,7 +355,7 @@ static int dump_elf(struct dump *d)
 	if (!hdr)
 		goto out;
 	memx_elf_header(hdr, hdr_len, d->seg, d->nseg, note, note_len);
-	if (out_write(d, hdr, hdr_len))
+	if (dump_write(d, hdr, hdr_len))
 		goto out;
 	for (i = 1; i < d->nseg; i++)
 		if (copy_range(d, &d->seg[i]))
@@ -390,6 +375,7 @@ static const struct {
 	{ "raw", dump_raw, 0 },
 	{ "lime", dump_lime, 0 },
 	{ "elf", dump_elf, 1 },
+	{ "kdump", dump_kdump, 0 },
 };
 
 /*
@@ -489,7 +475,8 @@ static int parse_range(struct dump *d, const char *arg)
 
 static int dump_usage(void)
 {
-	fprintf(stderr, "usage: memx dump -o FILE|- [--format raw|lime|elf] [--range START-END]\n");
+	fprintf(stderr, "usage: memx dump -o FILE|- [--format raw|lime|elf|kdump]\n"
+		"       [--compress zstd|zlib|lzo|snappy|none] [--range START-END]\n");
 	return 2;
 }
 
@@ -507,6 +494,8 @@ int memx_cmd_dump(int argc, char **argv)
 			d.path = argv[i + 1];
 		else if (!strcmp(argv[i], "--format"))
 			format = argv[i + 1];
+		else if (!strcmp(argv[i], "--compress"))
+			d.compress = argv[i + 1];
 		else if (!strcmp(argv[i], "--range") &&
 			 !parse_range(&d, argv[i + 1]))
 			continue;
@@ -516,8 +505,12 @@ int memx_cmd_dump(int argc, char **argv)
 	for (f = 0; f < ARRAY_SIZE(formats); f++)
 		if (!strcmp(format, formats[f].name))
 			break;
-	if (!d.path || i != (unsigned int)argc || f == ARRAY_SIZE(formats))
+	if (!d.path || i != (unsigned int)argc || f == ARRAY_SIZE(formats) ||
+	    (d.compress && (formats[f].fn != dump_kdump ||
+			    !dump_codec_known(d.compress))))
 		return dump_usage();
+	if (!d.compress)
+		d.compress = "zstd";
 
 	d.mem = memx_open_node("memx", O_RDONLY);
 	d.kmem = memx_open_node("kmemx", O_RDONLY);
@@ -533,13 +526,14 @@ int memx_cmd_dump(int argc, char **argv)
 		abandon_output(&d);
 		goto out;
 	}
-	progress(&d, 1);
+	dump_progress(&d, 1);
 	secs = now() - d.start;
 	memx_human(d.done, size, sizeof(size));
 	fprintf(stderr, "memx: dumped %s of System RAM in %u ranges to %s (%s)\n",
 		size, d.nram, d.path, format);
-	fprintf(stderr, "memx: %.1f s, %.0f MB/s, %llu unreadable pages written as zeros\n",
-		secs, d.done / 1e6 / secs, (unsigned long long)d.bad_pages);
+	fprintf(stderr, "memx: %.1f s, %.0f MB/s, %llu unreadable pages %s\n",
+		secs, d.done / 1e6 / secs, (unsigned long long)d.bad_pages,
+		formats[f].fn == dump_kdump ? "left out" : "written as zeros");
 	ret = 0;
 out:
 	free(d.seg);

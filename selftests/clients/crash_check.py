@@ -132,18 +132,38 @@ def check_files(text):
     return ok, text
 
 
+def refusal(rc, err):
+    """crash's own message when it stopped by itself (an error exit, not
+    a signal or a timeout), else None."""
+    if not isinstance(rc, int) or rc <= 0:
+        return None
+    lines = [line for line in err.splitlines() if line.startswith("crash: ")]
+    return lines[-1] if lines else f"exit {rc}"
+
+
 def main():
     child = sleeper()
     dmesg = subprocess.run(["dmesg"], capture_output=True, text=True).stdout
-    for source in ("memx", "/proc/kcore"):
+    refused = None
+    # The kernel's own path first: when crash refuses this kernel there
+    # too, it is crash's limit (a kernel newer than crash), a skip in its
+    # own words through memx as well, and a pass once crash catches up.
+    for source in ("/proc/kcore", "memx"):
         name = "memx" if source == "memx" else "/proc/kcore"
         before = proc_tasks()
         start = time.monotonic()
         rc, err, out = run_crash(source, child.pid)
         took = time.monotonic() - start
         after = proc_tasks()
-        tap(rc == 0, f"crash 9 full mode on {name}: ps, bt, log, kmem -i, "
-            f"mod, files run (exit {rc}, {took:.0f} s)", err[-2000:])
+        what = (f"crash 9 full mode on {name}: ps, bt, log, kmem -i, mod, "
+                f"files run")
+        if source != "memx" and refusal(rc, err):
+            refused = refusal(rc, err)
+        if refused and refusal(rc, err) == refused:
+            tap.skip(what, f"crash refuses this kernel through /proc/kcore "
+                     f"too: {refused}")
+            continue
+        tap(rc == 0, f"{what} (exit {rc}, {took:.0f} s)", err[-2000:])
         if rc != 0:
             continue
         checks = (("ps equals /proc (pid, ppid, comm)",

@@ -68,13 +68,19 @@ def live_checks(prog, child):
 
 
 def traced_walk(source):
-    """drgn_walk.py on SOURCE with strace attached after the set-up:
-    (walk lines, seconds, system calls)."""
+    """drgn_walk.py on SOURCE: the seconds of an untraced walk, then the
+    lines and system calls of a walk with strace attached:
+    (lines, seconds, system calls)."""
     walker = subprocess.Popen(
         [sys.executable, os.path.join(here, "drgn_walk.py"), vmlinux, source],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     if walker.stdout.readline().strip() != "ready":
         raise RuntimeError(f"drgn_walk.py {source} did not start")
+    walker.stdin.write("go\n")
+    walker.stdin.flush()
+    timed = walker.stdout.readline().split()
+    if len(timed) != 2 or timed[0] != "walk-seconds":
+        raise RuntimeError(f"drgn_walk.py {source} did not walk: {timed}")
     count = f"/tmp/strace-{source}"
     tracer = subprocess.Popen(["strace", "-f", "-c", "-o", count,
                                "-p", str(walker.pid)],
@@ -83,14 +89,12 @@ def traced_walk(source):
         pass
     out, _ = walker.communicate("go\n", timeout=1800)
     tracer.wait(timeout=60)
-    lines = out.splitlines()
-    seconds = float(lines.pop().split()[1])
     calls = 0
     for line in read(count).splitlines():
         f = line.split()
         if f and f[-1] == "total":
             calls = int(f[3])
-    return lines, seconds, calls
+    return out.splitlines(), float(timed[1]), calls
 
 
 def walk_checks():
@@ -114,9 +118,10 @@ def walk_checks():
     tap(mine_calls * 5 <= theirs_calls,
         "drgn 0.3 walk: at least 5x fewer system calls through memx than "
         f"through /proc/kcore ({mine_calls} and {theirs_calls})")
-    print(f"# drgn walk: memx {mine_s:.2f} s, {mine_calls} system calls; "
-          f"/proc/kcore {theirs_s:.2f} s, {theirs_calls} system calls; "
-          f"memx {theirs_s / mine_s:.2f}x the speed", flush=True)
+    print(f"# drgn walk, untraced: memx {mine_s:.2f} s, /proc/kcore "
+          f"{theirs_s:.2f} s (memx {theirs_s / mine_s:.2f}x the speed); "
+          f"traced: memx {mine_calls} system calls, /proc/kcore "
+          f"{theirs_calls}", flush=True)
 
 
 def main():

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """The drgn walk timed against /proc/kcore: every task with its stack
 trace, then every slab cache's name.  Usage: drgn_walk.py VMLINUX
-memx|kcore.  Loads the program and its debug info, walks once untimed
-(drgn's own lazily built caches), prints "ready" and waits for a line on
-standard input (so strace can attach), walks, prints the walk on standard
-output and "walk-seconds S" last."""
+memx|kcore.  Loads the program and its debug info and walks once untimed
+(drgn's own lazily built caches warm).  Then, each step after a line on
+standard input: three timed walks, which print the best as
+"walk-seconds S"; one more walk, with strace attached by the caller
+(whose system call stops would weigh on the time), which prints the walk
+itself."""
 
 import os
 import sys
@@ -51,11 +53,15 @@ def main():
     walk(prog)     # drgn's own caches (unwinding tables, types) warm
     print("ready", flush=True)
     sys.stdin.readline()
-    start = time.monotonic()
-    lines = walk(prog)
-    took = time.monotonic() - start
-    print("\n".join(lines))
-    print(f"walk-seconds {took:.3f}", flush=True)
+    best = None
+    for _ in range(3):     # the best of three: the machine is shared
+        start = time.monotonic()
+        walk(prog)
+        took = time.monotonic() - start
+        best = took if best is None else min(best, took)
+    print(f"walk-seconds {best:.3f}", flush=True)
+    sys.stdin.readline()
+    print("\n".join(walk(prog)), flush=True)
 
 
 main()

@@ -5,20 +5,30 @@ drgn reads init_task.comm and the task list from it, matching the PIDs the
 guest recorded; the LiME file parses back to exactly the ranges of `memx
 map` (and a copy one byte short does not); every physical address of every
 range is reachable through the ELF program headers taken in header order,
-as Volatility 3 takes them; and the three formats hold the same bytes for
-the kernel's read-only data.  Each check is one TAP line; an exception in
-a check is that check's failure.  Usage: dump_check.py DIR VMLINUX"""
+as Volatility 3 takes them; and the formats hold the same bytes for the
+kernel's read-only data.  The kdump files, one a compression: crash's log,
+ps and kmem -i and drgn's task list and linux_banner against the guest and
+the ELF dump (crash 8.0.2's ps lists only the CPUs' tasks on Debian's 6.1
+kernel, from any source: drgn checks the task list), and makedumpfile -d 31 filtering each again into a dump crash
+opens (a skip in makedumpfile's words for a compression its build lacks).
+Each check is one TAP line; an exception in a check is that check's
+failure.  Usage: dump_check.py DIR VMLINUX"""
 
 import bisect
+import functools
 import os
 import re
 import struct
 import subprocess
 import sys
+import tempfile
+import zlib
 
 out, vmlinux = sys.argv[1], sys.argv[2]
 n = 0
 failed = 0
+CODECS = ("zstd", "zlib", "lzo", "snappy", "none")
+KDUMP_ZLIB = 0x1
 
 
 def tap(ok, name, why=""):
@@ -29,6 +39,12 @@ def tap(ok, name, why=""):
     if not ok and why:
         for line in str(why).splitlines()[-8:]:
             print("#  ", line)
+
+
+def skip(name, why):
+    global n
+    n += 1
+    print("ok", n, name, "# SKIP", why)
 
 
 def check(name):
@@ -127,22 +143,70 @@ def read_at(name, off, size):
         return f.read(size)
 
 
+@functools.lru_cache(maxsize=None)
+def crash_on(name):
+    """crash's log, ps and kmem -i of dump NAME: (exit status, output)."""
+    res = subprocess.run(["crash", "-s", vmlinux, path(name)],
+                         input="log\nps\nkmem -i\nexit\n",
+                         capture_output=True, text=True, errors="replace",
+                         timeout=900)
+    return res.returncode, res.stdout + res.stderr
+
+
+def guest_log():
+    return stamped(open(path("dmesg.txt")).read())
+
+
+def total_mem(text):
+    m = re.search(r"^\s*TOTAL MEM\s+(\d+)", text, re.M)
+    return int(m[1]) if m else None
+
+
+def ps_tasks(text):
+    """ps's (pid, ppid, cpu, comm), less the `memx dump` that ran."""
+    tasks = set()
+    for line in text.splitlines():
+        f = line.lstrip(">").split()
+        if len(f) > 8 and f[0].isdigit() and f[8] != "memx":
+            tasks.add((f[0], f[1], f[2], f[8]))
+    return tasks
+
+
+def recorded(*formats):
+    """PIDs the guest saw before each of these dumps: alive all along."""
+    return set.intersection(*({int(x) for x in open(path(f"pids-{f}.txt"))}
+                              for f in formats))
+
+
 @check("crash on the ELF dump, no --kaslr flag: log equals the guest's dmesg")
 def crash_log():
-    dmesg = stamped(open(path("dmesg.txt")).read())
-    res = subprocess.run(["crash", "-s", vmlinux, path("memx.elf")],
-                         input="log\nexit\n", capture_output=True, text=True,
-                         timeout=900)
-    log = stamped(res.stdout)
-    return (res.returncode == 0 and same_log(dmesg, log),
-            f"exit {res.returncode}, {len(dmesg)} dmesg lines\n"
-            + res.stdout[-1500:] + res.stderr[-1500:])
+    rc, text = crash_on("memx.elf")
+    return (rc == 0 and same_log(guest_log(), stamped(text)),
+            f"exit {rc}, {len(guest_log())} dmesg lines\n" + text[-3000:])
 
 
-def drgn_program():
+def crash_kdump(codec):
+    rc, text = crash_on(f"memx.kdump-{codec}")
+    elf = crash_on("memx.elf")[1]
+    mine, theirs = total_mem(text), total_mem(elf)
+    tasks, elf_tasks = ps_tasks(text), ps_tasks(elf)
+    return (rc == 0 and same_log(guest_log(), stamped(text)) and
+            tasks == elf_tasks and "swapper/0" in str(tasks) and
+            mine == theirs is not None,
+            f"exit {rc}, TOTAL MEM {mine} (ELF {theirs}), ps {tasks} "
+            f"(ELF {elf_tasks})\n" + text[-2000:])
+
+
+for c in CODECS:
+    check(f"crash on the kdump ({c}): log equals dmesg, ps and kmem -i "
+          "TOTAL MEM as on the ELF dump")(
+        functools.partial(crash_kdump, c))
+
+
+def drgn_program(name="memx.elf"):
     import drgn
     prog = drgn.Program()
-    prog.set_core_dump(path("memx.elf"))
+    prog.set_core_dump(path(name))
     try:
         prog.load_debug_info([vmlinux])
     except drgn.MissingDebugInfoError:
@@ -156,15 +220,67 @@ def drgn_comm():
     return comm == "swapper/0", comm
 
 
-@check("drgn on the ELF dump: the PIDs the guest saw are its tasks")
-def drgn_pids():
+def drgn_pids(prog):
     from drgn.helpers.linux.pid import for_each_task
-    pids = {t.pid.value_() for t in for_each_task(drgn_program())}
-    # Tasks the guest saw before each of its three dumps: alive all along.
-    recorded = set.intersection(*({int(x) for x in open(path(f"pids-{f}.txt"))}
-                                  for f in ("raw", "lime", "elf")))
-    return (bool(recorded) and recorded <= pids,
-            f"{len(recorded)} recorded, missing {sorted(recorded - pids)}")
+    return {t.pid.value_() for t in for_each_task(prog)}
+
+
+@check("drgn on the ELF dump: the PIDs the guest saw are its tasks")
+def drgn_elf_pids():
+    pids, seen = drgn_pids(drgn_program()), recorded("raw", "lime", "elf")
+    return (bool(seen) and seen <= pids,
+            f"{len(seen)} recorded, missing {sorted(seen - pids)}")
+
+
+def drgn_kdump(codec):
+    prog = drgn_program(f"memx.kdump-{codec}")
+    comm = prog["init_task"].comm.string_().decode()
+    banner = prog["linux_banner"].string_()
+    same = banner == drgn_program()["linux_banner"].string_()
+    pids, seen = drgn_pids(prog), recorded("kdump")
+    return (comm == "swapper/0" and same and seen and seen <= pids,
+            f"comm {comm}, banner as in the ELF {same}, "
+            f"missing {sorted(seen - pids)}")
+
+
+for c in CODECS:
+    check(f"drgn on the kdump ({c}): init_task.comm, the guest's PIDs, "
+          "linux_banner as in the ELF dump")(functools.partial(drgn_kdump, c))
+
+
+def refilter(codec):
+    """makedumpfile -d 31 of a kdump, then crash's log of what it wrote;
+    None when this makedumpfile is built without the compression."""
+    with tempfile.TemporaryDirectory(dir=out) as tmp:
+        again = os.path.join(tmp, "refiltered")
+        res = subprocess.run(["makedumpfile", "-d", "31",
+                              path(f"memx.kdump-{codec}"), again],
+                             capture_output=True, text=True, timeout=900)
+        text = res.stdout + res.stderr
+        lack = re.search(r"\S+ compression unsupported", text)
+        if res.returncode and lack:
+            return None, lack[0]
+        if res.returncode:
+            return False, text
+        log = subprocess.run(["crash", "-s", vmlinux, again],
+                             input="log\nexit\n", capture_output=True,
+                             text=True, errors="replace", timeout=900)
+        return (log.returncode == 0 and
+                same_log(guest_log(), stamped(log.stdout)),
+                f"crash exit {log.returncode}\n" + log.stdout[-1500:])
+
+
+for c in CODECS:
+    name = (f"makedumpfile -d 31 filters the kdump ({c}) again, and crash's "
+            "log of the result equals dmesg")
+    try:
+        ok, why = refilter(c)
+    except Exception as e:  # the check's own failure, reported
+        ok, why = False, repr(e)
+    if ok is None:
+        skip(name, f"Debian's makedumpfile: {why}")
+    else:
+        tap(ok, name, why)
 
 
 @check("LiME parses back to the ranges of memx map")
@@ -210,7 +326,34 @@ def elf_reachable():
     return not bad, f"{len(bad)} unreachable, first {bad[:4]}"
 
 
-@check("raw, lime and elf hold the same bytes for the kernel's rodata")
+def kdump_read(name, start, size):
+    """@size bytes at physical @start of a kdump file (its pages stored
+    as they are or zlib-compressed), found through the second bitmap and
+    the page descriptors."""
+    with open(path(name), "rb") as f:
+        h = f.read(464)
+        block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", h, 428)
+        half = bitmap_blocks * block // 2
+        f.seek((1 + sub_blocks) * block + half)
+        held = f.read(half)
+        first = start // block
+        index = int.from_bytes(held[:first // 8], "little").bit_count() + \
+            (held[first // 8] & ((1 << first % 8) - 1)).bit_count()
+        data = b""
+        for pfn in range(first, (start + size - 1) // block + 1):
+            if not held[pfn // 8] >> pfn % 8 & 1:
+                raise ValueError(f"frame {pfn:#x} is not in {name}")
+            f.seek((1 + sub_blocks + bitmap_blocks) * block + 24 * index)
+            off, length, flags, _ = struct.unpack("<QIIQ", f.read(24))
+            f.seek(off)
+            page = f.read(length)
+            data += zlib.decompress(page) if flags & KDUMP_ZLIB else page
+            index += 1
+    return data[start % block:start % block + size]
+
+
+@check("raw, lime, elf and kdump (none, zlib) hold the same bytes for the "
+       "kernel's rodata")
 def same_rodata():
     vtop = re.findall(r"-> (0x[0-9a-f]+)", open(path("rodata.txt")).read())
     start, end = int(vtop[0], 16), int(vtop[1], 16)
@@ -220,9 +363,13 @@ def same_rodata():
                 for s, e, off in lime_ranges("memx.lime") if s <= start <= e)
     elf = read_at("memx.elf",
                   header_order_lookup(elf_loads("memx.elf"), start), size)
-    return (len(raw) == size > 0 and raw == lime == elf,
+    kdumps = [kdump_read(f"memx.kdump-{c}", start, size)
+              for c in ("none", "zlib")]
+    return (len(raw) == size > 0 and raw == lime == elf == kdumps[0] ==
+            kdumps[1],
             f"{size} bytes at {start:#x}: raw==lime {raw == lime}, "
-            f"raw==elf {raw == elf}")
+            f"raw==elf {raw == elf}, raw==kdump {raw == kdumps[0]} "
+            f"{raw == kdumps[1]}")
 
 
 print(f"1..{n}")
