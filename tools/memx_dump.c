@@ -72,15 +72,14 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* All of @len bytes to the output, or a message naming the file and errno. */
-int dump_write(struct dump *d, const void *p, size_t len)
+int dump_write_at(struct dump *d, const void *p, size_t len, int64_t off)
 {
 	ssize_t n;
 
 	while (len) {
 		if (stopped())
 			return -1;
-		n = write(d->out, p, len);
+		n = off < 0 ? write(d->out, p, len) : pwrite(d->out, p, len, off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -90,9 +89,17 @@ int dump_write(struct dump *d, const void *p, size_t len)
 		}
 		p = (const char *)p + n;
 		len -= n;
-		d->pos += n;
+		if (off < 0)
+			d->pos += n;
+		else
+			off += n;
 	}
 	return 0;
+}
+
+int dump_write(struct dump *d, const void *p, size_t len)
+{
+	return dump_write_at(d, p, len, -1);
 }
 
 static int add_seg(struct dump *d, struct memx_seg s)

@@ -27,7 +27,11 @@ struct dump {
 	uint8_t *buf;
 };
 
-/* All of @len bytes to the output, or a message naming the file and errno. */
+/*
+ * All of @len bytes to the output at offset @off, or at its position for
+ * -1 (dump_write); else a message naming the file and the errno.
+ */
+int dump_write_at(struct dump *d, const void *p, size_t len, int64_t off);
 int dump_write(struct dump *d, const void *p, size_t len);
 
 /*

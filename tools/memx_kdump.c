@@ -154,27 +154,6 @@ int dump_codec_known(const char *name)
 	return 0;
 }
 
-/* All of @len bytes at offset @off of the output. */
-static int put_at(struct dump *d, uint64_t off, const void *p, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = pwrite(d->out, p, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "\nmemx: cannot write %s: %s\n",
-				d->path, n ? strerror(errno) : "no progress");
-			return -1;
-		}
-		p = (const char *)p + n;
-		len -= n;
-		off += n;
-	}
-	return 0;
-}
-
 static void set_bit(uint8_t *map, uint64_t pfn)
 {
 	map[pfn / 8] |= 1 << (pfn % 8);
@@ -308,9 +287,9 @@ static int kdump_headers(struct kdump *k, const uint8_t *note,
 	sh.end_pfn_64 = k->max_mapnr;
 	sh.max_mapnr_64 = k->max_mapnr;
 
-	return put_at(k->d, 0, &h, sizeof(h)) ||
-	       put_at(k->d, PAGE, &sh, sizeof(sh)) ||
-	       put_at(k->d, off, note, note_len);
+	return dump_write_at(k->d, &h, sizeof(h), 0) ||
+	       dump_write_at(k->d, &sh, sizeof(sh), PAGE) ||
+	       dump_write_at(k->d, note, note_len, off);
 }
 
 static int kdump_setup(struct kdump *k)
@@ -389,9 +368,9 @@ int dump_kdump(struct dump *d)
 		if (kdump_range(&k, &d->seg[i]))
 			goto out;
 	if (kdump_headers(&k, note, note_len, sub_blocks) ||
-	    put_at(d, map_off, k.ram_map, k.map_bytes) ||
-	    put_at(d, map_off + k.map_bytes, k.dump_map, k.map_bytes) ||
-	    put_at(d, k.desc_off, k.desc, k.ndesc * sizeof(*k.desc)))
+	    dump_write_at(d, k.ram_map, k.map_bytes, map_off) ||
+	    dump_write_at(d, k.dump_map, k.map_bytes, map_off + k.map_bytes) ||
+	    dump_write_at(d, k.desc, k.ndesc * sizeof(*k.desc), k.desc_off))
 		goto out;
 	ret = 0;
 out:
