@@ -23,7 +23,7 @@ modules:
 # The memx command, static by default so it also runs in a bare initramfs
 # (the Debian package links it dynamically, with dpkg's hardening flags).
 tools/memx: $(TOOL_SRC) tools/memx_dump.h tools/memx_lib.h tools/memx_tool.h include/uapi/memx.h
-	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -D_GNU_SOURCE $(TOOL_LDFLAGS) -o $@ $(TOOL_SRC) $(TOOL_LIBS)
+	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -D_GNU_SOURCE -pthread $(TOOL_LDFLAGS) -o $@ $(TOOL_SRC) $(TOOL_LIBS)
 
 # The module into /lib/modules/$(KVER)/updates (under INSTALL_MOD_PATH if
 # set), then depmod; the memx command into $(DESTDIR)$(PREFIX)/sbin.

@@ -213,6 +213,9 @@ TEST(usage_help_and_exit_codes)
 	EXPECT_EQ(2, memx_to("dump -o /tmp/x --compress zstd", "2>/dev/null"));
 	EXPECT_EQ(2, memx_to("dump -o /tmp/x --format kdump --compress gz",
 			     "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x --format kdump -j 0", "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x --format kdump -j 65", "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x -j 2", "2>/dev/null"));
 	EXPECT_EQ(0, memx_to("help peek", "2>/dev/null"));
 	EXPECT_NE(NULL, strstr(out, "usage: memx peek"));
 	EXPECT_EQ(2, memx_to("", "2>/dev/null"));

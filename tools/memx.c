@@ -296,14 +296,14 @@ static const struct memx_cmd {
 	{ "vtop", "memx vtop WHERE",
 	  "Physical address, page size, RAM or I/O and writability of the\n"
 	  "kernel virtual address WHERE.", cmd_vtop },
-	{ "dump", "memx dump -o FILE|- [--format F] [--compress C] [--range START-END]",
+	{ "dump", "memx dump -o FILE|- [--format F] [--compress C] [-j N] [--range START-END]",
 	  "All System RAM (or the RAM in [START, END)) into FILE, or standard\n"
 	  "output for -, in format F: raw (the default; offsets are physical\n"
 	  "addresses: a sparse file, holes as zeros on a stream), lime\n"
 	  "(LiME's format), elf (a kdump-style core that crash and drgn open)\n"
 	  "or kdump (makedumpfile's kdump-compressed format, a file only), its\n"
 	  "pages compressed with C: zstd (the default), zlib, lzo, snappy or\n"
-	  "none.  Unreadable pages are written as zeros (kdump: left out) and\n"
+	  "none, by N threads (default: the online CPUs).  Unreadable pages are written as zeros (kdump: left out) and\n"
 	  "counted.  Status and progress go to standard error.  A failure (a\n"
 	  "write error such as ENOSPC or EPIPE, SIGINT, SIGTERM) exits 1 with\n"
 	  "the reason and no summary.  FILE is written as FILE.partXXXXXX,\n"

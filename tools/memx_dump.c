@@ -480,10 +480,29 @@ static int parse_range(struct dump *d, const char *arg)
 	return bad ? -1 : 0;
 }
 
+/* "-j N", 1 to MAX_JOBS threads; returns 0 or -1. */
+static int parse_jobs(struct dump *d, const char *arg)
+{
+	uint64_t n;
+
+	if (memx_parse_num(arg, &n) || !n || n > MAX_JOBS)
+		return -1;
+	d->jobs = n;
+	return 0;
+}
+
+/* The default -j: the online CPUs, at most MAX_JOBS. */
+static unsigned int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
+}
+
 static int dump_usage(void)
 {
 	fprintf(stderr, "usage: memx dump -o FILE|- [--format raw|lime|elf|kdump]\n"
-		"       [--compress zstd|zlib|lzo|snappy|none] [--range START-END]\n");
+		"       [--compress zstd|zlib|lzo|snappy|none] [-j N] [--range START-END]\n");
 	return 2;
 }
 
@@ -503,6 +522,8 @@ int memx_cmd_dump(int argc, char **argv)
 			format = argv[i + 1];
 		else if (!strcmp(argv[i], "--compress"))
 			d.compress = argv[i + 1];
+		else if (!strcmp(argv[i], "-j") && !parse_jobs(&d, argv[i + 1]))
+			continue;
 		else if (!strcmp(argv[i], "--range") &&
 			 !parse_range(&d, argv[i + 1]))
 			continue;
@@ -513,11 +534,13 @@ int memx_cmd_dump(int argc, char **argv)
 		if (!strcmp(format, formats[f].name))
 			break;
 	if (!d.path || i != (unsigned int)argc || f == ARRAY_SIZE(formats) ||
-	    (d.compress && (formats[f].fn != dump_kdump ||
-			    !dump_codec_known(d.compress))))
+	    ((d.compress || d.jobs) && formats[f].fn != dump_kdump) ||
+	    (d.compress && !dump_codec_known(d.compress)))
 		return dump_usage();
 	if (!d.compress)
 		d.compress = "zstd";
+	if (!d.jobs)
+		d.jobs = online_cpus();
 
 	d.mem = memx_open_node("memx", O_RDONLY);
 	d.kmem = memx_open_node("kmemx", O_RDONLY);

@@ -11,6 +11,7 @@
 
 #define CHUNK		(1024UL * 1024)
 #define PAGE		4096UL
+#define MAX_JOBS	64
 
 struct dump {
 	int mem, kmem, out;
@@ -19,6 +20,7 @@ struct dump {
 	int stream;		/* output cannot seek: raw pads holes */
 	uint64_t first, last;	/* --range, end exclusive */
 	const char *compress;	/* kdump: --compress */
+	unsigned int jobs;	/* kdump: -j, threads compressing */
 	struct memx_seg *seg;	/* (elf: the kernel image,) then RAM */
 	unsigned int nseg, nram, cap;
 	uint64_t total, done, bad_pages, pos;

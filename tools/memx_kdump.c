@@ -15,10 +15,12 @@
  *
  * A page's size is known once it is compressed and the descriptors come
  * before the data: the data is written first, the rest last, in place, so
- * the output must be a file.  Layout and flags: makedumpfile's diskdump_mod.h.
+ * the output must be a file.  -j N: N chunks are read, then compressed by
+ * N threads at once, then written in order.  Layout and flags: makedumpfile's diskdump_mod.h.
  */
 #include <errno.h>
 #include <lzo/lzo1x.h>
+#include <pthread.h>
 #include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,65 +75,82 @@ _Static_assert(sizeof(struct kdump_header) == 464, "disk_dump_header");
 _Static_assert(sizeof(struct kdump_sub_header) == 104, "kdump_sub_header");
 _Static_assert(sizeof(struct kdump_page_desc) == 24, "page_desc");
 
-struct kdump {
-	struct dump *d;
+#define CBUF_SIZE	(2 * PAGE)
+#define CHUNK_PAGES	(CHUNK / PAGE)
+
+/*
+ * One thread's compressor and, a batch at a time, one chunk of RAM: its
+ * pages in @in, each one's data (compressed or not) in @out at the same
+ * offset, its size and flags; zero pages and unreadable ones are left to
+ * the writer.
+ */
+struct packer {
 	const struct codec *codec;
-	uint8_t *cbuf;
+	uint8_t *cbuf, *in, *out;
 	ZSTD_CCtx *zstd;
 	z_stream zlib;
 	void *lzo_work;
+	uint64_t pos, hi;
+	uint8_t skip[CHUNK_PAGES], zero[CHUNK_PAGES];
+	uint32_t size[CHUNK_PAGES], flags[CHUNK_PAGES];
+	pthread_t thread;
+	int running;
+};
+
+struct kdump {
+	struct dump *d;
+	struct packer *pk;
+	unsigned int jobs;
 	uint8_t *ram_map, *dump_map;
 	uint64_t map_bytes, max_mapnr, next_pfn, pages;
 	struct kdump_page_desc *desc, zero;	/* zero.size: written */
 	uint64_t ndesc, desc_off;
 };
 
-#define CBUF_SIZE	(2 * PAGE)
-
-/* pack: one page into k->cbuf, its size or 0 to keep it as it is. */
+/* pack: one page into p->cbuf, its size or 0 to keep it as it is. */
 struct codec {
 	const char *name;
 	uint32_t flag;
-	size_t (*pack)(struct kdump *k, const uint8_t *page);
+	size_t (*pack)(struct packer *p, const uint8_t *page);
 };
 
 /* One deflate stream reset a page: no allocation a page, a 4 KiB window. */
-static size_t pack_zlib(struct kdump *k, const uint8_t *page)
+static size_t pack_zlib(struct packer *p, const uint8_t *page)
 {
-	z_stream *z = &k->zlib;
+	z_stream *z = &p->zlib;
 
 	deflateReset(z);
 	z->next_in = (Bytef *)page;
 	z->avail_in = PAGE;
-	z->next_out = k->cbuf;
+	z->next_out = p->cbuf;
 	z->avail_out = CBUF_SIZE;
 	if (deflate(z, Z_FINISH) != Z_STREAM_END)
 		return 0;
 	return CBUF_SIZE - z->avail_out;
 }
 
-static size_t pack_lzo(struct kdump *k, const uint8_t *page)
+static size_t pack_lzo(struct packer *p, const uint8_t *page)
 {
 	lzo_uint len = CBUF_SIZE;
 
-	if (lzo1x_1_compress(page, PAGE, k->cbuf, &len, k->lzo_work) != LZO_E_OK)
+	if (lzo1x_1_compress(page, PAGE, p->cbuf, &len, p->lzo_work) != LZO_E_OK)
 		return 0;
 	return len;
 }
 
-static size_t pack_snappy(struct kdump *k, const uint8_t *page)
+static size_t pack_snappy(struct packer *p, const uint8_t *page)
 {
 	size_t len = CBUF_SIZE;
 
-	if (snappy_compress((const char *)page, PAGE, (char *)k->cbuf,
+	if (snappy_compress((const char *)page, PAGE, (char *)p->cbuf,
 			    &len) != SNAPPY_OK)
 		return 0;
 	return len;
 }
 
-static size_t pack_zstd(struct kdump *k, const uint8_t *page)
+static size_t pack_zstd(struct packer *p, const uint8_t *page)
 {
-	size_t len = ZSTD_compressCCtx(k->zstd, k->cbuf, CBUF_SIZE, page, PAGE, 1);
+	size_t len = ZSTD_compressCCtx(p->zstd, p->cbuf, CBUF_SIZE, page, PAGE, 1);
 
 	return ZSTD_isError(len) ? 0 : len;
 }
@@ -170,69 +189,126 @@ static int zero_page(const uint8_t *page)
 	return 1;
 }
 
-/* One page of frame @pfn: compressed (or not) to the data, described. */
-static int kdump_page(struct kdump *k, uint64_t pfn, const uint8_t *page)
+/* Page @i of the chunk into its place in p->out: size and flags set. */
+static void pack_page(struct packer *p, unsigned int i)
 {
-	struct kdump_page_desc *pd = &k->desc[k->ndesc];
-	int zero = zero_page(page);
-	const void *data = k->cbuf;
-	size_t len;
+	const uint8_t *page = p->in + i * PAGE;
+	size_t len = p->codec->pack ? p->codec->pack(p, page) : 0;
 
-	set_bit(k->dump_map, pfn);
-	k->ndesc++;
-	if (zero && k->zero.size) {
-		*pd = k->zero;
-		return 0;
-	}
-	len = k->codec->pack ? k->codec->pack(k, page) : 0;
-	*pd = (struct kdump_page_desc){ .offset = k->d->pos, .size = len,
-					.flags = k->codec->flag };
 	if (!len || len >= PAGE) {
-		pd->size = PAGE;
-		pd->flags = 0;
-		data = page;
+		memcpy(p->out + i * PAGE, page, PAGE);
+		p->size[i] = PAGE;
+		p->flags[i] = 0;
+		return;
 	}
-	if (zero)
-		k->zero = *pd;
-	return dump_write(k->d, data, pd->size);
+	memcpy(p->out + i * PAGE, p->cbuf, len);
+	p->size[i] = len;
+	p->flags[i] = p->codec->flag;
+}
+
+/* Every readable page of the chunk that is not all zeros. */
+static void *pack_chunk(void *arg)
+{
+	struct packer *p = arg;
+	unsigned int i;
+
+	for (i = 0; i < (p->hi - p->pos + PAGE - 1) / PAGE; i++) {
+		p->zero[i] = zero_page(p->in + i * PAGE);
+		if (!p->skip[i] && !p->zero[i])
+			pack_page(p, i);
+	}
+	return NULL;
 }
 
 /*
- * The pages of one RAM range, in 1 MiB reads; the parts of its first and
- * last pages outside it are zeros, and a page another range already
- * wrote (two ranges sharing one) is not written again.
+ * The part of range @s in the chunk at @pos into p->in, in reads of up to
+ * 1 MiB; the parts of its first and last pages outside the range are
+ * zeros, and an unreadable page is marked to skip.
  */
-static int kdump_range(struct kdump *k, const struct memx_seg *s)
+static int read_chunk(struct kdump *k, const struct memx_seg *s, uint64_t pos,
+		      struct packer *p)
 {
-	struct dump *d = k->d;
-	uint64_t end = s->paddr + s->size, pos, lo, hi, a, bad, was;
-	uint8_t skip[CHUNK / PAGE];
+	uint64_t end = s->paddr + s->size, a, was;
 	ssize_t n;
 
-	for (pos = s->paddr & ~(PAGE - 1); pos < end; pos += CHUNK) {
-		lo = pos > s->paddr ? pos : s->paddr;
-		hi = pos + CHUNK < end ? pos + CHUNK : end;
-		memset(d->buf, 0, CHUNK);
-		memset(skip, 0, sizeof(skip));
-		for (a = lo; a < hi; a += n) {
-			was = d->bad_pages;
-			n = dump_read(d, d->buf + (a - pos), a, hi - a);
-			if (n < 0)
-				return -1;
-			if (d->bad_pages != was)
-				skip[(a - pos) / PAGE] = 1;
-			d->done += n;
+	p->pos = pos;
+	p->hi = pos + CHUNK < end ? pos + CHUNK : end;
+	memset(p->in, 0, CHUNK);
+	memset(p->skip, 0, sizeof(p->skip));
+	for (a = pos > s->paddr ? pos : s->paddr; a < p->hi; a += n) {
+		was = k->d->bad_pages;
+		n = dump_read(k->d, p->in + (a - pos), a, p->hi - a);
+		if (n < 0)
+			return -1;
+		if (k->d->bad_pages != was)
+			p->skip[(a - pos) / PAGE] = 1;
+		k->d->done += n;
+	}
+	return 0;
+}
+
+/*
+ * The chunk's pages to the data, in order, and their descriptors; the
+ * zero pages share the first one's data, and a page another range already
+ * wrote (two ranges sharing one) is not written again.
+ */
+static int write_chunk(struct kdump *k, struct packer *p)
+{
+	struct kdump_page_desc *pd;
+	uint64_t a, pfn;
+	unsigned int i;
+
+	for (a = p->pos; a < p->hi; a += PAGE) {
+		i = (a - p->pos) / PAGE;
+		pfn = a / PAGE;
+		set_bit(k->ram_map, pfn);
+		if (pfn < k->next_pfn || p->skip[i])
+			continue;
+		k->next_pfn = pfn + 1;
+		set_bit(k->dump_map, pfn);
+		pd = &k->desc[k->ndesc++];
+		if (p->zero[i] && k->zero.size) {
+			*pd = k->zero;
+			continue;
 		}
-		for (a = pos; a < hi; a += PAGE) {
-			bad = skip[(a - pos) / PAGE];
-			set_bit(k->ram_map, a / PAGE);
-			if (a / PAGE < k->next_pfn || bad)
-				continue;
-			if (kdump_page(k, a / PAGE, d->buf + (a - pos)))
+		if (p->zero[i])
+			pack_page(p, i);
+		*pd = (struct kdump_page_desc){ .offset = k->d->pos,
+						.size = p->size[i],
+						.flags = p->flags[i] };
+		if (p->zero[i])
+			k->zero = *pd;
+		if (dump_write(k->d, p->out + i * PAGE, p->size[i]))
+			return -1;
+	}
+	return 0;
+}
+
+/* The chunks of one RAM range, k->jobs of them at a time. */
+static int kdump_range(struct kdump *k, const struct memx_seg *s)
+{
+	uint64_t pos = s->paddr & ~(PAGE - 1), end = s->paddr + s->size;
+	unsigned int n, t;
+
+	while (pos < end) {
+		for (n = 0; n < k->jobs && pos < end; n++, pos += CHUNK)
+			if (read_chunk(k, s, pos, &k->pk[n]))
 				return -1;
-			k->next_pfn = a / PAGE + 1;
+		for (t = 1; t < n; t++)
+			k->pk[t].running = !pthread_create(&k->pk[t].thread,
+							   NULL, pack_chunk,
+							   &k->pk[t]);
+		pack_chunk(&k->pk[0]);
+		for (t = 1; t < n; t++) {
+			if (k->pk[t].running)
+				pthread_join(k->pk[t].thread, NULL);
+			else
+				pack_chunk(&k->pk[t]);	/* no thread: here */
 		}
-		dump_progress(d, 0);
+		for (t = 0; t < n; t++)
+			if (write_chunk(k, &k->pk[t]))
+				return -1;
+		dump_progress(k->d, 0);
 	}
 	return 0;
 }
@@ -270,7 +346,7 @@ static int kdump_headers(struct kdump *k, const uint8_t *note,
 	memcpy(h.utsname[5], u.domainname, UTS_LEN);
 	h.tv_sec = tv.tv_sec;
 	h.tv_usec = tv.tv_usec;
-	h.status = k->codec->flag;
+	h.status = k->pk[0].codec->flag;
 	h.block_size = PAGE;
 	h.sub_hdr_size = sub_blocks;
 	h.bitmap_blocks = 2 * k->map_bytes / PAGE;
@@ -292,14 +368,38 @@ static int kdump_headers(struct kdump *k, const uint8_t *note,
 	       dump_write_at(k->d, note, note_len, off);
 }
 
+static int packer_setup(struct packer *p, const struct codec *codec)
+{
+	p->codec = codec;
+	p->cbuf = malloc(CBUF_SIZE);
+	p->in = malloc(CHUNK);
+	p->out = malloc(CHUNK);
+	p->zstd = ZSTD_createCCtx();
+	p->lzo_work = malloc(LZO1X_1_MEM_COMPRESS);
+	return p->cbuf && p->in && p->out && p->zstd && p->lzo_work &&
+	       deflateInit2(&p->zlib, Z_BEST_SPEED, Z_DEFLATED, 12, 4,
+			    Z_DEFAULT_STRATEGY) == Z_OK ? 0 : -1;
+}
+
+static void packer_free(struct packer *p)
+{
+	free(p->cbuf);
+	free(p->in);
+	free(p->out);
+	ZSTD_freeCCtx(p->zstd);
+	deflateEnd(&p->zlib);
+	free(p->lzo_work);
+}
+
 static int kdump_setup(struct kdump *k)
 {
 	const struct memx_seg *s = k->d->seg, *last = &s[k->d->nseg - 1];
+	const struct codec *codec = NULL;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(codecs); i++)
 		if (!strcmp(k->d->compress, codecs[i].name))
-			k->codec = &codecs[i];
+			codec = &codecs[i];
 	for (i = 0; i < k->d->nseg; i++)
 		k->pages += (s[i].paddr + s[i].size + PAGE - 1) / PAGE -
 			    s[i].paddr / PAGE;
@@ -308,29 +408,31 @@ static int kdump_setup(struct kdump *k)
 	k->ram_map = calloc(1, k->map_bytes);
 	k->dump_map = calloc(1, k->map_bytes);
 	k->desc = calloc(k->pages, sizeof(*k->desc));
-	k->cbuf = malloc(CBUF_SIZE);
-	k->zstd = ZSTD_createCCtx();
-	k->lzo_work = malloc(LZO1X_1_MEM_COMPRESS);
-	if (!k->ram_map || !k->dump_map || !k->desc || !k->cbuf ||
-	    !k->zstd || !k->lzo_work || lzo_init() != LZO_E_OK ||
-	    deflateInit2(&k->zlib, Z_BEST_SPEED, Z_DEFLATED, 12, 4,
-			 Z_DEFAULT_STRATEGY) != Z_OK) {
-		fprintf(stderr, "memx: out of memory for a kdump of %llu pages\n",
-			(unsigned long long)k->pages);
-		return -1;
-	}
+	k->jobs = k->d->jobs;
+	k->pk = calloc(k->jobs, sizeof(*k->pk));
+	if (!k->ram_map || !k->dump_map || !k->desc || !k->pk ||
+	    lzo_init() != LZO_E_OK)
+		goto fail;
+	for (i = 0; i < k->jobs; i++)
+		if (packer_setup(&k->pk[i], codec))
+			goto fail;
 	return 0;
+fail:
+	fprintf(stderr, "memx: out of memory for a kdump of %llu pages, %u jobs\n",
+		(unsigned long long)k->pages, k->jobs);
+	return -1;
 }
 
 static void kdump_free(struct kdump *k)
 {
+	unsigned int i;
+
+	for (i = 0; k->pk && i < k->jobs; i++)
+		packer_free(&k->pk[i]);
+	free(k->pk);
 	free(k->ram_map);
 	free(k->dump_map);
 	free(k->desc);
-	free(k->cbuf);
-	ZSTD_freeCCtx(k->zstd);
-	deflateEnd(&k->zlib);
-	free(k->lzo_work);
 }
 
 int dump_kdump(struct dump *d)

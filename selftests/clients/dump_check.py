@@ -27,7 +27,7 @@ import zlib
 out, vmlinux = sys.argv[1], sys.argv[2]
 n = 0
 failed = 0
-CODECS = ("zstd", "zlib", "lzo", "snappy", "none")
+CODECS = ("zstd", "zlib", "lzo", "snappy", "none", "zstd-j1")
 KDUMP_ZLIB = 0x1
 
 
