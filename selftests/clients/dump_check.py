@@ -9,7 +9,8 @@ as Volatility 3 takes them; and the formats hold the same bytes for the
 kernel's read-only data.  The kdump files, one a compression: crash's log,
 ps and kmem -i and drgn's task list and linux_banner against the guest and
 the ELF dump (crash 8.0.2's ps lists only the CPUs' tasks on Debian's 6.1
-kernel, from any source: drgn checks the task list), and makedumpfile -d 31 filtering each again into a dump crash
+kernel, from any source: drgn checks the task list; the threads the guest
+saw before and after a dump must be in it), and makedumpfile -d 31 filtering each again into a dump crash
 opens (a skip in makedumpfile's words for a compression its build lacks).
 Each check is one TAP line; an exception in a check is that check's
 failure.  Usage: dump_check.py DIR VMLINUX"""
@@ -162,20 +163,22 @@ def total_mem(text):
     return int(m[1]) if m else None
 
 
-def ps_tasks(text):
-    """ps's (pid, ppid, cpu, comm), less the `memx dump` that ran."""
+def idle_tasks(text):
+    """ps's idle tasks, one a CPU, as (pid, ppid, cpu, comm): the other
+    tasks it lists are the ones current on a CPU as the dump passed, which
+    differ from dump to dump."""
     tasks = set()
     for line in text.splitlines():
         f = line.lstrip(">").split()
-        if len(f) > 8 and f[0].isdigit() and f[8] != "memx":
+        if len(f) > 8 and f[0] == "0":
             tasks.add((f[0], f[1], f[2], f[8]))
     return tasks
 
 
-def recorded(*formats):
-    """PIDs the guest saw before each of these dumps: alive all along."""
-    return set.intersection(*({int(x) for x in open(path(f"pids-{f}.txt"))}
-                              for f in formats))
+def recorded(name):
+    """Threads alive before and after dump NAME: alive all through it."""
+    return set.intersection(*({int(x) for x in open(path(f"pids-{name}.{w}"))}
+                              for w in ("before", "after")))
 
 
 @check("crash on the ELF dump, no --kaslr flag: log equals the guest's dmesg")
@@ -189,17 +192,17 @@ def crash_kdump(codec):
     rc, text = crash_on(f"memx.kdump-{codec}")
     elf = crash_on("memx.elf")[1]
     mine, theirs = total_mem(text), total_mem(elf)
-    tasks, elf_tasks = ps_tasks(text), ps_tasks(elf)
+    idle, elf_idle = idle_tasks(text), idle_tasks(elf)
     return (rc == 0 and same_log(guest_log(), stamped(text)) and
-            tasks == elf_tasks and "swapper/0" in str(tasks) and
+            idle == elf_idle and "[swapper/0]" in str(idle) and
             mine == theirs is not None,
-            f"exit {rc}, TOTAL MEM {mine} (ELF {theirs}), ps {tasks} "
-            f"(ELF {elf_tasks})\n" + text[-2000:])
+            f"exit {rc}, TOTAL MEM {mine} (ELF {theirs}), idle tasks {idle} "
+            f"(ELF {elf_idle})\n" + text[-2000:])
 
 
 for c in CODECS:
-    check(f"crash on the kdump ({c}): log equals dmesg, ps and kmem -i "
-          "TOTAL MEM as on the ELF dump")(
+    check(f"crash on the kdump ({c}): log equals dmesg, ps's idle tasks "
+          "and kmem -i TOTAL MEM as on the ELF dump")(
         functools.partial(crash_kdump, c))
 
 
@@ -227,7 +230,7 @@ def drgn_pids(prog):
 
 @check("drgn on the ELF dump: the PIDs the guest saw are its tasks")
 def drgn_elf_pids():
-    pids, seen = drgn_pids(drgn_program()), recorded("raw", "lime", "elf")
+    pids, seen = drgn_pids(drgn_program()), recorded("elf")
     return (bool(seen) and seen <= pids,
             f"{len(seen)} recorded, missing {sorted(seen - pids)}")
 
@@ -237,7 +240,7 @@ def drgn_kdump(codec):
     comm = prog["init_task"].comm.string_().decode()
     banner = prog["linux_banner"].string_()
     same = banner == drgn_program()["linux_banner"].string_()
-    pids, seen = drgn_pids(prog), recorded("kdump")
+    pids, seen = drgn_pids(prog), recorded(f"kdump-{codec}")
     return (comm == "swapper/0" and same and seen and seen <= pids,
             f"comm {comm}, banner as in the ELF {same}, "
             f"missing {sorted(seen - pids)}")
