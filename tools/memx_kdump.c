@@ -80,9 +80,9 @@ _Static_assert(sizeof(struct kdump_page_desc) == 24, "page_desc");
 
 /*
  * One thread's compressor and, a batch at a time, one chunk of RAM: its
- * pages in @in, each one's data (compressed or not) in @out at the same
- * offset, its size and flags; zero pages and unreadable ones are left to
- * the writer.
+ * pages in @in, those compression made smaller in @out at the same
+ * offset, each one's size and flags; zero pages and unreadable ones are
+ * left to the writer.
  */
 struct packer {
 	const struct codec *codec;
@@ -189,14 +189,16 @@ static int zero_page(const uint8_t *page)
 	return 1;
 }
 
-/* Page @i of the chunk into its place in p->out: size and flags set. */
+/*
+ * Page @i of the chunk compressed into its place in p->out, or (flags 0)
+ * left in p->in as it is; size and flags set.
+ */
 static void pack_page(struct packer *p, unsigned int i)
 {
 	const uint8_t *page = p->in + i * PAGE;
 	size_t len = p->codec->pack ? p->codec->pack(p, page) : 0;
 
 	if (!len || len >= PAGE) {
-		memcpy(p->out + i * PAGE, page, PAGE);
 		p->size[i] = PAGE;
 		p->flags[i] = 0;
 		return;
@@ -278,7 +280,8 @@ static int write_chunk(struct kdump *k, struct packer *p)
 						.flags = p->flags[i] };
 		if (p->zero[i])
 			k->zero = *pd;
-		if (dump_write(k->d, p->out + i * PAGE, p->size[i]))
+		if (dump_write(k->d, (p->flags[i] ? p->out : p->in) + i * PAGE,
+			       p->size[i]))
 			return -1;
 	}
 	return 0;
