@@ -281,8 +281,8 @@ dump_e2e() {
 	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
 	MEMX_INITRAMFS="$out/clients.cpio.gz" MEMX_OUT="$out" MEMX_CPU=qemu64 \
 	MEMX_MEM=1G \
-	MEMX_QEMU_EXTRA="-virtfs local,path=$dumps,mount_tag=dumps,security_model=none,multidevs=remap" \
-		"$run" dump dump "" "" || return 1
+	MEMX_QEMU_EXTRA="-virtfs local,path=$dumps,mount_tag=dumps,security_model=none,multidevs=remap -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
+		"$run" dump dump "" "" crashkernel=16M || return 1
 	local rc=0
 	/usr/bin/python3 "$top/selftests/clients/dump_check.py" "$dumps" \
 		"$cache/dbg/vmlinux-$kver" > "$out/dump-check.log" 2>&1 || rc=$?
@@ -397,8 +397,9 @@ clients)
 esac
 
 lines=${KERNELS:-6.1,6.12,7.2,debug}
-# The memx command is user space: its tests run in the main boot only.
-all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test
+# The memx command is user space: its tests run in the main boot only, but
+# for --exclude's, which read the struct page layout of each kernel.
+all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test,memx_exclude_test
 boots=() clients_lines=()
 for l in ${lines//,/ }; do
 	case "$l" in

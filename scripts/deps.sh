@@ -43,7 +43,7 @@ pkgs=(gcc gcc-multilib make libc6-dev qemu-system-x86 busybox-static cpio kmod x
       dwarves debootstrap
       dkms sparse perl "linux-headers-$abi-amd64"
       build-essential debhelper dh-dkms lintian man-db
-      zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev
+      zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev nettle-dev
       "linux-headers-$abi-cloud-amd64" "linux-headers-$abi-rt-amd64")
 missing=()
 for p in "${pkgs[@]}"; do

@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "uapi/memx.h"
@@ -180,6 +181,49 @@ static inline int virt_to_phys_kcore(uint64_t va, uint64_t *pa)
 static inline int phys_to_direct_map(uint64_t pa, uint64_t *va)
 {
 	return kcore_xlate(pa, va, 0);
+}
+
+/*
+ * Run "memx ARGS REDIR" (MEMX_TOOL names the binary, default /tests/memx;
+ * REDIR picks what reaches @out: "2>&1" both streams, "2>/dev/null"
+ * standard output, "2>&1 >/dev/null" standard error); its exit code.
+ */
+static inline int memx_run(const char *args, const char *redir, char *out,
+			   size_t size)
+{
+	char cmd[512];
+	size_t n;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s %s",
+		 getenv("MEMX_TOOL") ? : "/tests/memx", args, redir);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, size - 1, p);
+	out[n] = 0;
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The second bitmap's bit for frame @pfn in kdump file @path; -1 if none. */
+static inline int kdump_holds(const char *path, uint64_t pfn)
+{
+	int32_t block, sub_blocks;
+	uint32_t bitmap_blocks;
+	uint8_t byte;
+	int fd = open(path, O_RDONLY), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &block, 4, 428) == 4 && pread(fd, &sub_blocks, 4, 432) == 4 &&
+	    pread(fd, &bitmap_blocks, 4, 436) == 4 &&
+	    pread(fd, &byte, 1, (1 + sub_blocks + bitmap_blocks / 2) *
+		  (uint64_t)block + pfn / 8) == 1)
+		ret = byte >> (pfn % 8) & 1;
+	close(fd);
+	return ret;
 }
 
 /* Physical address of a resident page of ours, from /proc/self/pagemap. */

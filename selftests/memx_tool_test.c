@@ -18,31 +18,9 @@
 
 static char out[1 << 16];
 
-static const char *tool(void)
-{
-	return getenv("MEMX_TOOL") ? : "/tests/memx";
-}
-
-/*
- * Run "memx ARGS REDIR" (REDIR picks what reaches out: "2>&1" both
- * streams, "2>/dev/null" standard output, "2>&1 >/dev/null" standard
- * error); returns its exit code.
- */
 static int memx_to(const char *args, const char *redir)
 {
-	char cmd[512];
-	size_t n;
-	FILE *p;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s %s", tool(), args, redir);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, sizeof(out) - 1, p);
-	out[n] = 0;
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return memx_run(args, redir, out, sizeof(out));
 }
 
 /* Run "memx ARGS", its stdout and stderr into out; returns its exit code. */
@@ -216,6 +194,16 @@ TEST(usage_help_and_exit_codes)
 	EXPECT_EQ(2, memx_to("dump -o /tmp/x --format kdump -j 0", "2>/dev/null"));
 	EXPECT_EQ(2, memx_to("dump -o /tmp/x --format kdump -j 65", "2>/dev/null"));
 	EXPECT_EQ(2, memx_to("dump -o /tmp/x -j 2", "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x --exclude user", "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x --format kdump --exclude user,bogus",
+			     "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x --format kdump --exclude 32",
+			     "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x --format kdump --exclude ,",
+			     "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o - --hash sha256", "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("dump -o /tmp/x --hash md5", "2>/dev/null"));
+	EXPECT_EQ(2, memx_to("verify", "2>/dev/null"));
 	EXPECT_EQ(0, memx_to("help peek", "2>/dev/null"));
 	EXPECT_NE(NULL, strstr(out, "usage: memx peek"));
 	EXPECT_EQ(2, memx_to("", "2>/dev/null"));
@@ -389,25 +377,6 @@ TEST_F_TIMEOUT(dumps, each_format_holds_the_kernel_image, 600)
 	EXPECT_TRUE(file_has(DUMPS "/e", off, self->version, self->len));
 }
 
-/* The second bitmap's bit for frame @pfn in kdump file @path; -1 if none. */
-static int kdump_holds(const char *path, uint64_t pfn)
-{
-	int32_t block, sub_blocks;
-	uint32_t bitmap_blocks;
-	uint8_t byte;
-	int fd = open(path, O_RDONLY), ret = -1;
-
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &block, 4, 428) == 4 && pread(fd, &sub_blocks, 4, 432) == 4 &&
-	    pread(fd, &bitmap_blocks, 4, 436) == 4 &&
-	    pread(fd, &byte, 1, (1 + sub_blocks + bitmap_blocks / 2) *
-		  (uint64_t)block + pfn / 8) == 1)
-		ret = byte >> (pfn % 8) & 1;
-	close(fd);
-	return ret;
-}
-
 /*
  * A memfd_secret page is unreadable: counted, the dump goes on; raw writes
  * it as zeros, a kdump leaves it out (absent) and holds its neighbours.
@@ -441,6 +410,71 @@ TEST_F_TIMEOUT(dumps, secretmem_page_is_zeros_or_absent, 600)
 	EXPECT_EQ(1, kdump_holds(DUMPS "/k", pa / PAGE + 1));
 	munmap(p, PAGE);
 	close(sfd);
+}
+
+/* Flip byte @off of @path (from its end when negative). */
+static int flip_byte(const char *path, off_t off)
+{
+	int fd = open(path, O_RDWR), ok;
+	struct stat st;
+	uint8_t b;
+
+	if (fd < 0 || fstat(fd, &st))
+		return -1;
+	if (off < 0)
+		off += st.st_size;
+	ok = pread(fd, &b, 1, off) == 1 && (b ^= 0xff, 1) &&
+	     pwrite(fd, &b, 1, off) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * --hash sha256: FILE.sha256 passes sha256sum -c, and memx verify passes;
+ * a byte flipped in the data (ELF: the banner; kdump: the last byte, in a
+ * page's zstd data) fails both, and verify names the range.
+ */
+static void hash_verify(struct __test_metadata *_metadata, const char *fmt,
+			const char *whole, uint64_t lo, uint64_t hi, uint64_t pa)
+{
+	char args[256], path[64], range[64];
+	Elf64_Phdr first;
+	off_t where = -1;
+
+	snprintf(path, sizeof(path), DUMPS "/h.%s", fmt);
+	snprintf(args, sizeof(args), "dump -o %s --format %s --hash sha256 --range %s",
+		 path, fmt, whole);
+	ASSERT_EQ(0, memx(args)) TH_LOG("%s", out);
+	snprintf(args, sizeof(args), "cd " DUMPS " && sha256sum -c h.%s.sha256 >/dev/null 2>&1",
+		 fmt);
+	EXPECT_EQ(0, system(args));
+	snprintf(args, sizeof(args), "verify %s", path);
+	EXPECT_EQ(0, memx(args)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "SHA-256 matches, 1 range digests match"))
+		TH_LOG("%s", out);
+	if (!strcmp(fmt, "elf"))
+		where = elf_offset(path, pa, 0, &first);
+	ASSERT_EQ(0, flip_byte(path, where));
+	snprintf(args, sizeof(args), "cd " DUMPS " && sha256sum -c h.%s.sha256 >/dev/null 2>&1",
+		 fmt);
+	EXPECT_NE(0, system(args));
+	snprintf(args, sizeof(args), "verify %s", path);
+	EXPECT_EQ(1, memx(args)) TH_LOG("%s", out);
+	snprintf(range, sizeof(range), "range %#llx-%#llx differs",
+		 (unsigned long long)lo, (unsigned long long)hi);
+	EXPECT_NE(NULL, strstr(out, range)) TH_LOG("%s", out);
+}
+
+TEST_F_TIMEOUT(dumps, elf_hash_names_a_changed_range, 600)
+{
+	hash_verify(_metadata, "elf", self->range, self->first, self->last,
+		    self->pa);
+}
+
+TEST_F_TIMEOUT(dumps, kdump_hash_names_a_changed_range, 600)
+{
+	hash_verify(_metadata, "kdump", self->range, self->first, self->last,
+		    self->pa);
 }
 
 /* A kdump needs a file to seek back in: a pipe is refused, exit 1. */
@@ -486,7 +520,8 @@ static pid_t dump_child(const char *args, int *data, int *err)
 
 	if (pipe(d) || pipe(e))
 		return -1;
-	snprintf(cmd, sizeof(cmd), "exec %s dump %s", tool(), args);
+	snprintf(cmd, sizeof(cmd), "exec %s dump %s",
+		 getenv("MEMX_TOOL") ? : "/tests/memx", args);
 	pid = fork();
 	if (!pid) {
 		dup2(d[1], 1);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * memx: inspect, poke and dump live memory through /dev/memx, /dev/kmemx
- * and /dev/allkmemx.  Subcommands: map, read, write, peek, poke, vtop, dump;
+ * and /dev/allkmemx.  Subcommands: map, read, write, peek, poke, vtop, dump, verify;
  * `memx help CMD` (or `memx CMD --help`) explains each.  Exit status: 0
  * success, 1 failure, 2 usage error (as grep).
  */
@@ -296,20 +296,32 @@ static const struct memx_cmd {
 	{ "vtop", "memx vtop WHERE",
 	  "Physical address, page size, RAM or I/O and writability of the\n"
 	  "kernel virtual address WHERE.", cmd_vtop },
-	{ "dump", "memx dump -o FILE|- [--format F] [--compress C] [-j N] [--range START-END]",
+	{ "dump", "memx dump -o FILE|- [--format F] [--compress C] [-j N] [--exclude E]\n"
+	  "                [--hash sha256] [--range START-END]",
 	  "All System RAM (or the RAM in [START, END)) into FILE, or standard\n"
 	  "output for -, in format F: raw (the default; offsets are physical\n"
 	  "addresses: a sparse file, holes as zeros on a stream), lime\n"
 	  "(LiME's format), elf (a kdump-style core that crash and drgn open)\n"
 	  "or kdump (makedumpfile's kdump-compressed format, a file only), its\n"
 	  "pages compressed with C: zstd (the default), zlib, lzo, snappy or\n"
-	  "none, by N threads (default: the online CPUs).  Unreadable pages are written as zeros (kdump: left out) and\n"
-	  "counted.  Status and progress go to standard error.  A failure (a\n"
+	  "none, by N threads (default: the online CPUs).  kdump --exclude\n"
+	  "leaves out the pages of kinds E, a list of zero, cache, user and\n"
+	  "free, or a makedumpfile dump level (0 to 31), told apart from the\n"
+	  "kernel's struct pages; they read as absent.  Unreadable pages are\n"
+	  "written as zeros (kdump: left out) and counted.  Status and progress go to standard error.  A failure (a\n"
 	  "write error such as ENOSPC or EPIPE, SIGINT, SIGTERM) exits 1 with\n"
 	  "the reason and no summary.  FILE is written as FILE.partXXXXXX,\n"
 	  "synced and renamed when complete, and removed on failure; a pipe or\n"
-	  "device is left where it failed.",
+	  "device is left where it failed.  --hash sha256 (a file only) writes\n"
+	  "the file's SHA-256 to FILE.sha256 (sha256sum -c reads it) and, for\n"
+	  "elf and kdump, each RAM range's SHA-256 in a MEMX note.",
 	  memx_cmd_dump },
+	{ "verify", "memx verify FILE",
+	  "Check a dump: its SHA-256 against FILE.sha256 and each RAM range\n"
+	  "against the digest in its MEMX note.  Exit 0 when all that is\n"
+	  "recorded matches, 1 naming the first range that differs (or when\n"
+	  "nothing is recorded).",
+	  memx_cmd_verify },
 };
 
 #define NCMDS ARRAY_SIZE(cmds)

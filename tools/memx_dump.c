@@ -199,20 +199,26 @@ ssize_t dump_read(struct dump *d, void *buf, uint64_t addr, size_t len)
 	return n;
 }
 
-/* Copy one range to the output's current position. */
+/* Copy one range to the output's current position; --hash: its digest. */
 static int copy_range(struct dump *d, const struct memx_seg *s)
 {
 	uint64_t addr = s->paddr, end = s->paddr + s->size;
+	struct sha256_ctx ctx;
 	ssize_t n;
 
+	sha256_init(&ctx);
 	while (addr < end) {
 		n = dump_read(d, d->buf, addr, end - addr < CHUNK ? end - addr : CHUNK);
 		if (n < 0 || dump_write(d, d->buf, n))
 			return -1;
+		if (d->digest)
+			sha256_update(&ctx, n, d->buf);
 		addr += n;
 		d->done += n;
 		dump_progress(d, 0);
 	}
+	if (d->digest)
+		sha256_digest(&ctx, SHA256_DIGEST_SIZE, d->digest[s - d->seg]);
 	return 0;
 }
 
@@ -329,24 +335,48 @@ static int image_segment(struct dump *d)
 	return -1;
 }
 
+/*
+ * The notes: VMCOREINFO's, then with --hash room for the MEMX note at
+ * *@memx_off; their length, or 0.
+ */
+static size_t elf_notes(struct dump *d, uint8_t **notes, size_t *memx_off)
+{
+	size_t len = dump_note(d, notes), memx_len;
+	uint8_t *more;
+
+	if (!len) {
+		fprintf(stderr, "memx: cannot read VMCOREINFO through /dev/memx\n");
+		return 0;
+	}
+	*memx_off = len;
+	if (!d->digest)
+		return len;
+	memx_len = hash_note_size(d->nseg - 1);
+	more = realloc(*notes, len + memx_len);
+	if (!more)
+		return 0;
+	*notes = more;
+	hash_note(d, 1, more + len);
+	return len + memx_len;
+}
+
 static int dump_elf(struct dump *d)
 {
 	uint64_t base = kernel_u64(d, ksym("page_offset_base"));
 	uint8_t *note = NULL, *hdr = NULL;
-	size_t note_len, hdr_len;
+	size_t note_len, hdr_len, memx_off;
 	unsigned int i;
 	uint64_t off;
 	int ret = -1;
 
-	note_len = dump_note(d, &note);
-	if (!note_len) {
-		fprintf(stderr, "memx: cannot read VMCOREINFO through /dev/memx\n");
+	note_len = elf_notes(d, &note, &memx_off);
+	if (!note_len)
 		goto out;
-	}
 	if (!base)
 		base = DIRECT_MAP;
 	/* Sizes first: the header's length places the data. */
 	off = memx_elf_header(NULL, 0, d->seg, d->nseg, note, note_len);
+	memx_off += off - note_len;	/* the notes end the header */
 	off = (off + PAGE - 1) / PAGE * PAGE;
 	for (i = 1; i < d->nseg; i++) {
 		d->seg[i].vaddr = base + d->seg[i].paddr;
@@ -367,6 +397,12 @@ static int dump_elf(struct dump *d)
 	for (i = 1; i < d->nseg; i++)
 		if (copy_range(d, &d->seg[i]))
 			goto out;
+	/* The digests are known now: the note again, in place. */
+	if (d->digest) {
+		hash_note(d, 1, hdr + memx_off);
+		if (dump_write_at(d, hdr + memx_off, hdr_len - memx_off, memx_off))
+			goto out;
+	}
 	ret = 0;
 out:
 	free(hdr);
@@ -491,6 +527,36 @@ static int parse_jobs(struct dump *d, const char *arg)
 	return 0;
 }
 
+/*
+ * "--exclude zero,cache,user,free" or a makedumpfile dump level, 0 to 31;
+ * returns 0 or -1.
+ */
+static int parse_exclude(struct dump *d, const char *arg)
+{
+	static const char *const names[] = { "zero", "cache", "user", "free" };
+	static const unsigned int bits[] = { 1, 2 | 4, 8, 16 };
+	char *list = strdup(arg), *save, *name;
+	unsigned int i;
+	uint64_t n;
+
+	if (!memx_parse_num(arg, &n) && n < 32) {
+		d->level = n;
+		free(list);
+		return 0;
+	}
+	for (name = strtok_r(list, ",", &save); name;
+	     name = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < ARRAY_SIZE(names); i++)
+			if (!strcmp(name, names[i]))
+				break;
+		if (i == ARRAY_SIZE(names))
+			break;
+		d->level |= bits[i];
+	}
+	free(list);
+	return name || !d->level ? -1 : 0;
+}
+
 /* The default -j: the online CPUs, at most MAX_JOBS. */
 static unsigned int online_cpus(void)
 {
@@ -502,14 +568,16 @@ static unsigned int online_cpus(void)
 static int dump_usage(void)
 {
 	fprintf(stderr, "usage: memx dump -o FILE|- [--format raw|lime|elf|kdump]\n"
-		"       [--compress zstd|zlib|lzo|snappy|none] [-j N] [--range START-END]\n");
+		"       [--compress zstd|zlib|lzo|snappy|none] [-j N]\n"
+		"       [--exclude zero,cache,user,free|LEVEL] [--hash sha256]\n"
+		"       [--range START-END]\n");
 	return 2;
 }
 
 int memx_cmd_dump(int argc, char **argv)
 {
 	struct dump d = { .path = NULL, .out = -1, .last = UINT64_MAX };
-	const char *format = "raw";
+	const char *format = "raw", *hash = NULL;
 	unsigned int i, f = 0;
 	char size[32];
 	double secs;
@@ -522,7 +590,12 @@ int memx_cmd_dump(int argc, char **argv)
 			format = argv[i + 1];
 		else if (!strcmp(argv[i], "--compress"))
 			d.compress = argv[i + 1];
+		else if (!strcmp(argv[i], "--hash"))
+			hash = argv[i + 1];
 		else if (!strcmp(argv[i], "-j") && !parse_jobs(&d, argv[i + 1]))
+			continue;
+		else if (!strcmp(argv[i], "--exclude") &&
+			 !parse_exclude(&d, argv[i + 1]))
 			continue;
 		else if (!strcmp(argv[i], "--range") &&
 			 !parse_range(&d, argv[i + 1]))
@@ -534,8 +607,9 @@ int memx_cmd_dump(int argc, char **argv)
 		if (!strcmp(format, formats[f].name))
 			break;
 	if (!d.path || i != (unsigned int)argc || f == ARRAY_SIZE(formats) ||
-	    ((d.compress || d.jobs) && formats[f].fn != dump_kdump) ||
-	    (d.compress && !dump_codec_known(d.compress)))
+	    ((d.compress || d.jobs || d.level) && formats[f].fn != dump_kdump) ||
+	    (d.compress && !dump_codec_known(d.compress)) ||
+	    (hash && (strcmp(hash, "sha256") || !strcmp(d.path, "-"))))
 		return dump_usage();
 	if (!d.compress)
 		d.compress = "zstd";
@@ -547,15 +621,24 @@ int memx_cmd_dump(int argc, char **argv)
 	d.buf = malloc(CHUNK);
 	if (!d.buf || ram_ranges(&d, formats[f].reserve))
 		goto out;
+	d.digest = hash ? calloc(d.nseg, sizeof(*d.digest)) : NULL;
+	if (hash && !d.digest)
+		goto out;
 	catch_signals();
 	if (open_output(&d))
 		goto out;
+	if (hash && d.stream) {
+		fprintf(stderr, "memx: --hash reads the dump back: give -o a file\n");
+		goto out;
+	}
 	d.progress = isatty(STDERR_FILENO);
 	d.start = now();
 	if (formats[f].fn(&d) || finish_output(&d)) {
 		abandon_output(&d);
 		goto out;
 	}
+	if (hash && hash_file(&d))
+		goto out;
 	dump_progress(&d, 1);
 	secs = now() - d.start;
 	memx_human(d.done, size, sizeof(size));
@@ -569,5 +652,6 @@ out:
 	free(d.seg);
 	free(d.tmp);
 	free(d.buf);
+	free(d.digest);
 	return ret;
 }

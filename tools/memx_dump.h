@@ -3,6 +3,7 @@
 #ifndef MEMX_DUMP_H
 #define MEMX_DUMP_H
 
+#include <nettle/sha2.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,6 +22,8 @@ struct dump {
 	uint64_t first, last;	/* --range, end exclusive */
 	const char *compress;	/* kdump: --compress */
 	unsigned int jobs;	/* kdump: -j, threads compressing */
+	unsigned int level;	/* kdump: --exclude, makedumpfile's -d */
+	uint8_t (*digest)[SHA256_DIGEST_SIZE];	/* --hash: a segment's */
 	struct memx_seg *seg;	/* (elf: the kernel image,) then RAM */
 	unsigned int nseg, nram, cap;
 	uint64_t total, done, bad_pages, pos;
@@ -52,5 +55,55 @@ size_t dump_note(struct dump *d, uint8_t **note);
 /* --format kdump; --compress NAME is known to it. */
 int dump_kdump(struct dump *d);
 int dump_codec_known(const char *name);
+
+/*
+ * A page's class for --exclude; level bit 1 << (class - 1) leaves it out,
+ * but for zero pages, which it counts (a kdump stores them as one).
+ */
+enum {
+	EXCL_KEEP,
+	EXCL_ZERO,		/* 1 */
+	EXCL_CACHE,		/* 2, and 4 */
+	EXCL_CACHE_PRIVATE,	/* 4 */
+	EXCL_USER,		/* 8 */
+	EXCL_FREE,		/* 16 */
+	EXCL_CLASSES
+};
+
+/* The value of VMCOREINFO's "@key=" line: 0, or -1 when it has none. */
+int vmcoreinfo_value(const char *info, size_t len, const char *key,
+		     int64_t *value);
+
+/*
+ * The page classifier (memx_exclude.c), from VMCOREINFO's text; NULL
+ * after a message.  excl_classify: the classes of frames [pfn, pfn + n),
+ * called in frame order (a free block or a compound page runs on).
+ */
+struct excl *excl_new(struct dump *d, const char *info, size_t len);
+void excl_classify(struct excl *e, uint64_t pfn, unsigned int n, uint8_t *cls);
+void excl_free(struct excl *e);
+
+/* A record of the MEMX note: a RAM range and its digest (memx_hash.c). */
+struct range_digest {
+	uint64_t paddr, size;
+	uint8_t sha256[SHA256_DIGEST_SIZE];
+};
+
+/*
+ * --hash: the MEMX note's size for @nram ranges; the note of segments
+ * @first on into @out; FILE.sha256 of the finished file (0 or -1).
+ */
+size_t hash_note_size(unsigned int nram);
+void hash_note(const struct dump *d, unsigned int first, uint8_t *out);
+int hash_file(const struct dump *d);
+
+/*
+ * memx verify of a kdump file: its ELF notes into *@notes (0 or -1), and
+ * the digests of the @n ranges in @rec recomputed from its pages, one
+ * after another in @got.
+ */
+int kdump_notes(int fd, uint8_t **notes, size_t *len);
+int kdump_digests(int fd, const struct range_digest *rec, uint32_t n,
+		  uint8_t *got);
 
 #endif /* MEMX_DUMP_H */

@@ -8,7 +8,8 @@
  *                (offset_vmcoreinfo points into it: makedumpfile moves the
  *                two together when it filters the dump again)
  *   bitmaps      the frames of RAM, then the frames the dump holds (a page
- *                memx cannot read, secretmem or hwpoison, is absent)
+ *                memx cannot read, secretmem or hwpoison, is absent, and
+ *                so is each page --exclude leaves out: memx_exclude.c)
  *   descriptors  one struct kdump_page_desc a page held, in frame order
  *   data         each page compressed (--compress), or as it is when that
  *                does not make it smaller; the zero pages share one copy
@@ -16,7 +17,11 @@
  * A page's size is known once it is compressed and the descriptors come
  * before the data: the data is written first, the rest last, in place, so
  * the output must be a file.  -j N: N chunks are read, then compressed by
- * N threads at once, then written in order.  Layout and flags: makedumpfile's diskdump_mod.h.
+ * N threads at once, then written in order; the threads are started once,
+ * before the first read, so that no task comes or goes during the dump
+ * (a dump whose running task was born after its stack's pages were
+ * classified free would hold that task without its stack: crash stops
+ * there).  Layout and flags: makedumpfile's diskdump_mod.h.
  */
 #include <errno.h>
 #include <lzo/lzo1x.h>
@@ -91,10 +96,10 @@ struct packer {
 	z_stream zlib;
 	void *lzo_work;
 	uint64_t pos, hi;
-	uint8_t skip[CHUNK_PAGES], zero[CHUNK_PAGES];
+	uint8_t skip[CHUNK_PAGES], zero[CHUNK_PAGES], cls[CHUNK_PAGES];
 	uint32_t size[CHUNK_PAGES], flags[CHUNK_PAGES];
+	struct kdump *k;
 	pthread_t thread;
-	int running;
 };
 
 struct kdump {
@@ -105,6 +110,15 @@ struct kdump {
 	uint64_t map_bytes, max_mapnr, next_pfn, pages;
 	struct kdump_page_desc *desc, zero;	/* zero.size: written */
 	uint64_t ndesc, desc_off;
+	struct excl *excl;
+	uint64_t left_out[EXCL_CLASSES];
+	struct sha256_ctx sha;		/* --hash: the range being written */
+	uint8_t *memx_note;
+	pthread_mutex_t lock;		/* the threads: batch, busy, quit */
+	pthread_cond_t go, done;
+	unsigned long batch;		/* the batch being packed */
+	unsigned int threads, busy;	/* started (besides main); packing */
+	int quit;
 };
 
 /* pack: one page into p->cbuf, its size or 0 to keep it as it is. */
@@ -208,50 +222,90 @@ static void pack_page(struct packer *p, unsigned int i)
 	p->flags[i] = p->codec->flag;
 }
 
-/* Every readable page of the chunk that is not all zeros. */
-static void *pack_chunk(void *arg)
+static unsigned int chunk_pages(const struct packer *p)
 {
-	struct packer *p = arg;
-	unsigned int i;
-
-	for (i = 0; i < (p->hi - p->pos + PAGE - 1) / PAGE; i++) {
-		p->zero[i] = zero_page(p->in + i * PAGE);
-		if (!p->skip[i] && !p->zero[i])
-			pack_page(p, i);
-	}
-	return NULL;
+	return (p->hi - p->pos + PAGE - 1) / PAGE;
 }
 
-/*
- * The part of range @s in the chunk at @pos into p->in, in reads of up to
- * 1 MiB; the parts of its first and last pages outside the range are
- * zeros, and an unreadable page is marked to skip.
- */
-static int read_chunk(struct kdump *k, const struct memx_seg *s, uint64_t pos,
-		      struct packer *p)
+/* Every page of the chunk read, not left out and not all zeros. */
+static void pack_chunk(struct packer *p)
 {
-	uint64_t end = s->paddr + s->size, a, was;
+	unsigned int i;
+
+	for (i = 0; i < chunk_pages(p); i++) {
+		if (p->skip[i] || p->cls[i])
+			continue;
+		p->zero[i] = zero_page(p->in + i * PAGE);
+		if (!p->zero[i])
+			pack_page(p, i);
+	}
+}
+
+/* Does dump level @level leave out a page of class @cls? */
+static int left_out(unsigned int level, uint8_t cls)
+{
+	return cls && ((level >> (cls - 1) & 1) ||
+		       (cls == EXCL_CACHE && (level & 4)));
+}
+
+/* Bytes [a, hi) of range @s into p->in; an unreadable page is skipped. */
+static int read_run(struct kdump *k, struct packer *p, uint64_t a, uint64_t hi)
+{
+	uint64_t was;
 	ssize_t n;
 
-	p->pos = pos;
-	p->hi = pos + CHUNK < end ? pos + CHUNK : end;
-	memset(p->in, 0, CHUNK);
-	memset(p->skip, 0, sizeof(p->skip));
-	for (a = pos > s->paddr ? pos : s->paddr; a < p->hi; a += n) {
+	for (; a < hi; a += n) {
 		was = k->d->bad_pages;
-		n = dump_read(k->d, p->in + (a - pos), a, p->hi - a);
+		n = dump_read(k->d, p->in + (a - p->pos), a, hi - a);
 		if (n < 0)
 			return -1;
 		if (k->d->bad_pages != was)
-			p->skip[(a - pos) / PAGE] = 1;
-		k->d->done += n;
+			p->skip[(a - p->pos) / PAGE] = 1;
 	}
 	return 0;
 }
 
 /*
+ * The part of range @s in the chunk at @pos into p->in, but for the pages
+ * --exclude leaves out (p->cls), in reads of up to 1 MiB; the parts of its
+ * first and last pages outside the range are zeros.
+ */
+static int read_chunk(struct kdump *k, const struct memx_seg *s, uint64_t pos,
+		      struct packer *p)
+{
+	uint64_t end = s->paddr + s->size, a, run;
+	unsigned int i;
+
+	p->pos = pos;
+	p->hi = pos + CHUNK < end ? pos + CHUNK : end;
+	memset(p->in, 0, CHUNK);
+	memset(p->skip, 0, sizeof(p->skip));
+	memset(p->zero, 0, sizeof(p->zero));
+	memset(p->cls, 0, sizeof(p->cls));
+	if (k->excl) {
+		excl_classify(k->excl, pos / PAGE, chunk_pages(p), p->cls);
+		for (i = 0; i < chunk_pages(p); i++)
+			if (!left_out(k->d->level, p->cls[i]))
+				p->cls[i] = EXCL_KEEP;
+	}
+	for (a = pos > s->paddr ? pos : s->paddr; a < p->hi; a = run) {
+		for (run = a; run < p->hi && !p->cls[(run - pos) / PAGE];)
+			run = (run / PAGE + 1) * PAGE;
+		if (run > p->hi)
+			run = p->hi;
+		if (read_run(k, p, a, run))
+			return -1;
+		while (run < p->hi && p->cls[(run - pos) / PAGE])
+			run = (run / PAGE + 1) * PAGE;
+	}
+	k->d->done += p->hi - (pos > s->paddr ? pos : s->paddr);
+	return 0;
+}
+
+/*
  * The chunk's pages to the data, in order, and their descriptors; the
- * zero pages share the first one's data, and a page another range already
+ * zero pages share the first one's data (makedumpfile's level 1 does the
+ * same: they read as zeros, not absent), and a page another range already
  * wrote (two ranges sharing one) is not written again.
  */
 static int write_chunk(struct kdump *k, struct packer *p)
@@ -267,7 +321,15 @@ static int write_chunk(struct kdump *k, struct packer *p)
 		if (pfn < k->next_pfn || p->skip[i])
 			continue;
 		k->next_pfn = pfn + 1;
+		if (p->cls[i]) {
+			k->left_out[p->cls[i]]++;
+			continue;
+		}
+		if (p->zero[i] && (k->d->level & 1))
+			k->left_out[EXCL_ZERO]++;
 		set_bit(k->dump_map, pfn);
+		if (k->d->digest)
+			sha256_update(&k->sha, PAGE, p->in + i * PAGE);
 		pd = &k->desc[k->ndesc++];
 		if (p->zero[i] && k->zero.size) {
 			*pd = k->zero;
@@ -287,58 +349,138 @@ static int write_chunk(struct kdump *k, struct packer *p)
 	return 0;
 }
 
+/* A compression thread: its packer's chunk, each batch, until quit. */
+static void *pack_thread(void *arg)
+{
+	struct packer *p = arg;
+	struct kdump *k = p->k;
+	unsigned long seen = 0;
+
+	pthread_mutex_lock(&k->lock);
+	for (;;) {
+		while (k->batch == seen && !k->quit)
+			pthread_cond_wait(&k->go, &k->lock);
+		if (k->quit)
+			break;
+		seen = k->batch;
+		pthread_mutex_unlock(&k->lock);
+		pack_chunk(p);
+		pthread_mutex_lock(&k->lock);
+		if (!--k->busy)
+			pthread_cond_signal(&k->done);
+	}
+	pthread_mutex_unlock(&k->lock);
+	return NULL;
+}
+
+/* The threads of packers 1 on, started once; 0 or -1 after a message. */
+static int start_threads(struct kdump *k)
+{
+	int err;
+
+	for (k->threads = 0; k->threads + 1 < k->jobs; k->threads++) {
+		err = pthread_create(&k->pk[k->threads + 1].thread, NULL,
+				     pack_thread, &k->pk[k->threads + 1]);
+		if (err) {
+			fprintf(stderr, "memx: cannot start %u threads: %s\n",
+				k->jobs, strerror(err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void stop_threads(struct kdump *k)
+{
+	unsigned int t;
+
+	pthread_mutex_lock(&k->lock);
+	k->quit = 1;
+	pthread_cond_broadcast(&k->go);
+	pthread_mutex_unlock(&k->lock);
+	for (t = 1; t <= k->threads; t++)
+		pthread_join(k->pk[t].thread, NULL);
+}
+
+/* One batch: packer 0 here, the others in their threads at once. */
+static void pack_batch(struct kdump *k)
+{
+	pthread_mutex_lock(&k->lock);
+	k->busy = k->threads;
+	k->batch++;
+	pthread_cond_broadcast(&k->go);
+	pthread_mutex_unlock(&k->lock);
+	pack_chunk(&k->pk[0]);
+	pthread_mutex_lock(&k->lock);
+	while (k->busy)
+		pthread_cond_wait(&k->done, &k->lock);
+	pthread_mutex_unlock(&k->lock);
+}
+
 /* The chunks of one RAM range, k->jobs of them at a time. */
 static int kdump_range(struct kdump *k, const struct memx_seg *s)
 {
 	uint64_t pos = s->paddr & ~(PAGE - 1), end = s->paddr + s->size;
 	unsigned int n, t;
 
+	sha256_init(&k->sha);
 	while (pos < end) {
 		for (n = 0; n < k->jobs && pos < end; n++, pos += CHUNK)
 			if (read_chunk(k, s, pos, &k->pk[n]))
 				return -1;
-		for (t = 1; t < n; t++)
-			k->pk[t].running = !pthread_create(&k->pk[t].thread,
-							   NULL, pack_chunk,
-							   &k->pk[t]);
-		pack_chunk(&k->pk[0]);
-		for (t = 1; t < n; t++) {
-			if (k->pk[t].running)
-				pthread_join(k->pk[t].thread, NULL);
-			else
-				pack_chunk(&k->pk[t]);	/* no thread: here */
-		}
+		for (t = n; t < k->jobs; t++)
+			k->pk[t].hi = k->pk[t].pos;	/* nothing this time */
+		pack_batch(k);
 		for (t = 0; t < n; t++)
 			if (write_chunk(k, &k->pk[t]))
 				return -1;
 		dump_progress(k->d, 0);
 	}
+	if (k->d->digest)
+		sha256_digest(&k->sha, SHA256_DIGEST_SIZE,
+			      k->d->digest[s - k->d->seg]);
 	return 0;
 }
 
-/* NUMBER(phys_base) from VMCOREINFO's text; 0 when it has none. */
-static uint64_t vmcoreinfo_phys_base(const char *info, size_t len)
+/* Every RAM range, the compression threads running all through. */
+static int kdump_ranges(struct kdump *k)
 {
-	static const char key[] = "NUMBER(phys_base)=";
-	const char *p = memmem(info, len, key, sizeof(key) - 1);
+	unsigned int i;
+	int ret = start_threads(k);
 
-	return p ? strtoull(p + sizeof(key) - 1, NULL, 10) : 0;
+	for (i = 0; !ret && i < k->d->nseg; i++)
+		ret = kdump_range(k, &k->d->seg[i]);
+	stop_threads(k);
+	return ret;
 }
 
-/* Block 0, then the sub-header and the VMCOREINFO note in block 1 on. */
-static int kdump_headers(struct kdump *k, const uint8_t *note,
-			 size_t note_len, uint32_t sub_blocks)
+/* The VMCOREINFO text's offset in its ELF note, and its length. */
+static size_t note_text(const uint8_t *note, uint64_t *len)
 {
-	struct kdump_header h = { .signature = "KDUMP   ",
-				  .header_version = KDUMP_VERSION };
-	struct kdump_sub_header sh = { 0 };
-	uint64_t off = PAGE + sizeof(sh);
 	uint32_t namesz, descsz;
-	struct utsname u;
-	struct timeval tv;
 
 	memcpy(&namesz, note, 4);
 	memcpy(&descsz, note + 4, 4);
+	*len = descsz;
+	return 12 + (namesz + 3) / 4 * 4;
+}
+
+/*
+ * Block 0, then the sub-header and the notes in block 1 on: VMCOREINFO's,
+ * then with --hash the MEMX note (@memx_len bytes).
+ */
+static int kdump_headers(struct kdump *k, const uint8_t *note,
+			 size_t note_len, size_t memx_len, uint32_t sub_blocks)
+{
+	struct kdump_header h = { .signature = "KDUMP   ",
+				  .header_version = KDUMP_VERSION };
+	struct kdump_sub_header sh = { .dump_level = k->d->level };
+	uint64_t off = PAGE + sizeof(sh);
+	size_t text = note_text(note, &sh.size_vmcoreinfo);
+	int64_t phys_base = 0;
+	struct utsname u;
+	struct timeval tv;
+
 	uname(&u);
 	gettimeofday(&tv, NULL);
 	memcpy(h.utsname[0], u.sysname, UTS_LEN);
@@ -357,18 +499,21 @@ static int kdump_headers(struct kdump *k, const uint8_t *note,
 	h.nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	sh.offset_note = off;
-	sh.size_note = note_len;
-	sh.offset_vmcoreinfo = off + 12 + (namesz + 3) / 4 * 4;
-	sh.size_vmcoreinfo = descsz;
-	sh.phys_base = vmcoreinfo_phys_base((const char *)note +
-					    sh.offset_vmcoreinfo - off, descsz);
+	sh.size_note = note_len + memx_len;
+	sh.offset_vmcoreinfo = off + text;
+	vmcoreinfo_value((const char *)note + text, sh.size_vmcoreinfo,
+			 "NUMBER(phys_base)", &phys_base);
+	sh.phys_base = phys_base;
 	sh.end_pfn = h.max_mapnr;
 	sh.end_pfn_64 = k->max_mapnr;
 	sh.max_mapnr_64 = k->max_mapnr;
 
+	if (memx_len)
+		hash_note(k->d, 0, k->memx_note);
 	return dump_write_at(k->d, &h, sizeof(h), 0) ||
 	       dump_write_at(k->d, &sh, sizeof(sh), PAGE) ||
-	       dump_write_at(k->d, note, note_len, off);
+	       dump_write_at(k->d, note, note_len, off) ||
+	       dump_write_at(k->d, k->memx_note, memx_len, off + note_len);
 }
 
 static int packer_setup(struct packer *p, const struct codec *codec)
@@ -416,9 +561,11 @@ static int kdump_setup(struct kdump *k)
 	if (!k->ram_map || !k->dump_map || !k->desc || !k->pk ||
 	    lzo_init() != LZO_E_OK)
 		goto fail;
-	for (i = 0; i < k->jobs; i++)
+	for (i = 0; i < k->jobs; i++) {
+		k->pk[i].k = k;
 		if (packer_setup(&k->pk[i], codec))
 			goto fail;
+	}
 	return 0;
 fail:
 	fprintf(stderr, "memx: out of memory for a kdump of %llu pages, %u jobs\n",
@@ -432,20 +579,56 @@ static void kdump_free(struct kdump *k)
 
 	for (i = 0; k->pk && i < k->jobs; i++)
 		packer_free(&k->pk[i]);
+	excl_free(k->excl);
+	free(k->memx_note);
 	free(k->pk);
 	free(k->ram_map);
 	free(k->dump_map);
 	free(k->desc);
 }
 
+/* memx's own anonymous memory (its buffers) in pages, from RssAnon. */
+static unsigned long own_anon_pages(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	unsigned long kb = 0;
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "RssAnon: %lu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024 / PAGE;
+}
+
+/*
+ * What --exclude left out, by class; the user pages include memx's own
+ * buffers, whose size is given.
+ */
+static void print_left_out(const struct kdump *k)
+{
+	fprintf(stderr, "memx: dump level %u left out %llu cache, %llu cache-private, ",
+		k->d->level, (unsigned long long)k->left_out[EXCL_CACHE],
+		(unsigned long long)k->left_out[EXCL_CACHE_PRIVATE]);
+	fprintf(stderr, "%llu user and %llu free pages, and stored %llu zero pages as one\n",
+		(unsigned long long)k->left_out[EXCL_USER],
+		(unsigned long long)k->left_out[EXCL_FREE],
+		(unsigned long long)k->left_out[EXCL_ZERO]);
+	fprintf(stderr, "memx: memx's own anonymous memory: %lu pages\n",
+		own_anon_pages());
+}
+
 int dump_kdump(struct dump *d)
 {
-	struct kdump k = { .d = d };
+	struct kdump k = { .d = d, .lock = PTHREAD_MUTEX_INITIALIZER,
+			   .go = PTHREAD_COND_INITIALIZER,
+			   .done = PTHREAD_COND_INITIALIZER };
 	uint8_t *note = NULL;
 	uint32_t sub_blocks;
 	size_t note_len;
-	uint64_t map_off;
-	unsigned int i;
+	uint64_t map_off, text_len;
+	size_t text, memx_len;
 	int ret = -1;
 
 	if (d->stream) {
@@ -459,8 +642,18 @@ int dump_kdump(struct dump *d)
 	}
 	if (kdump_setup(&k))
 		goto out;
-	sub_blocks = (sizeof(struct kdump_sub_header) + note_len + PAGE - 1) /
-		     PAGE;
+	if (d->level) {
+		text = note_text(note, &text_len);
+		k.excl = excl_new(d, (const char *)note + text, text_len);
+		if (!k.excl)
+			goto out;
+	}
+	memx_len = d->digest ? hash_note_size(d->nseg) : 0;
+	k.memx_note = malloc(memx_len + 1);
+	if (!k.memx_note)
+		goto out;
+	sub_blocks = (sizeof(struct kdump_sub_header) + note_len + memx_len +
+		      PAGE - 1) / PAGE;
 	map_off = (1 + sub_blocks) * PAGE;
 	k.desc_off = map_off + 2 * k.map_bytes;
 	d->pos = k.desc_off + k.pages * sizeof(*k.desc);
@@ -469,17 +662,131 @@ int dump_kdump(struct dump *d)
 			strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < d->nseg; i++)
-		if (kdump_range(&k, &d->seg[i]))
-			goto out;
-	if (kdump_headers(&k, note, note_len, sub_blocks) ||
+	if (kdump_ranges(&k))
+		goto out;
+	if (kdump_headers(&k, note, note_len, memx_len, sub_blocks) ||
 	    dump_write_at(d, k.ram_map, k.map_bytes, map_off) ||
 	    dump_write_at(d, k.dump_map, k.map_bytes, map_off + k.map_bytes) ||
 	    dump_write_at(d, k.desc, k.ndesc * sizeof(*k.desc), k.desc_off))
 		goto out;
+	if (d->level)
+		print_left_out(&k);
 	ret = 0;
 out:
 	kdump_free(&k);
 	free(note);
+	return ret;
+}
+
+int kdump_notes(int fd, uint8_t **notes, size_t *len)
+{
+	struct kdump_sub_header sh;
+	struct kdump_header h;
+
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) || h.block_size <= 0 ||
+	    pread(fd, &sh, sizeof(sh), h.block_size) != sizeof(sh) ||
+	    !sh.size_note || sh.size_note > (1 << 24))
+		return -1;
+	*len = sh.size_note;
+	*notes = malloc(*len);
+	return *notes && pread(fd, *notes, *len, sh.offset_note) ==
+			 (ssize_t)*len ? 0 : -1;
+}
+
+/* The page @pd describes into @page, through @cbuf; 0 or -1. */
+static int unpack_page(int fd, const struct kdump_page_desc *pd,
+		       uint8_t *cbuf, uint8_t *page)
+{
+	uLongf zlen = PAGE;
+	lzo_uint llen = PAGE;
+	size_t slen = PAGE;
+
+	if (pd->size > CBUF_SIZE ||
+	    pread(fd, cbuf, pd->size, pd->offset) != (ssize_t)pd->size)
+		return -1;
+	switch (pd->flags) {
+	case 0:
+		memcpy(page, cbuf, PAGE);
+		return pd->size == PAGE ? 0 : -1;
+	case KDUMP_ZLIB:
+		return uncompress(page, &zlen, cbuf, pd->size) == Z_OK &&
+		       zlen == PAGE ? 0 : -1;
+	case KDUMP_LZO:
+		return lzo1x_decompress_safe(cbuf, pd->size, page, &llen,
+					     NULL) == LZO_E_OK &&
+		       llen == PAGE ? 0 : -1;
+	case KDUMP_SNAPPY:
+		return snappy_uncompress((const char *)cbuf, pd->size,
+					 (char *)page, &slen) == SNAPPY_OK &&
+		       slen == PAGE ? 0 : -1;
+	case KDUMP_ZSTD:
+		return ZSTD_decompress(page, PAGE, cbuf, pd->size) == PAGE ?
+		       0 : -1;
+	}
+	return -1;
+}
+
+static int held(const uint8_t *map, uint64_t bytes, uint64_t pfn)
+{
+	return pfn / 8 < bytes && map[pfn / 8] >> (pfn % 8) & 1;
+}
+
+/*
+ * One record's digest: the pages of [@first, @last) the dump holds, from
+ * descriptor *@index on; an unreadable page hashes as 0xff bytes.
+ */
+static void range_digest(int fd, const uint8_t *map, uint64_t bytes,
+			 uint64_t desc_off, uint64_t first, uint64_t last,
+			 uint64_t *index, uint8_t *buf, uint8_t *out)
+{
+	struct kdump_page_desc pd;
+	struct sha256_ctx ctx;
+	uint64_t pfn;
+
+	sha256_init(&ctx);
+	for (pfn = first; pfn < last; pfn++) {
+		if (!held(map, bytes, pfn))
+			continue;
+		if (pread(fd, &pd, sizeof(pd), desc_off + *index * sizeof(pd)) !=
+		    sizeof(pd) || unpack_page(fd, &pd, buf + PAGE, buf))
+			memset(buf, 0xff, PAGE);
+		sha256_update(&ctx, PAGE, buf);
+		++*index;
+	}
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
+}
+
+int kdump_digests(int fd, const struct range_digest *rec, uint32_t n,
+		  uint8_t *got)
+{
+	uint64_t bytes, pfn = 0, index = 0, first, last;
+	uint8_t *map = NULL, *buf = malloc(PAGE + CBUF_SIZE);
+	struct kdump_header h;
+	int ret = -1;
+	uint32_t i;
+
+	if (!buf || pread(fd, &h, sizeof(h), 0) != sizeof(h) ||
+	    h.block_size != PAGE)
+		goto out;
+	bytes = (uint64_t)h.bitmap_blocks * PAGE / 2;
+	map = malloc(bytes);
+	if (!map || pread(fd, map, bytes, (1 + h.sub_hdr_size) * PAGE + bytes) !=
+	    (ssize_t)bytes)
+		goto out;
+	for (i = 0; i < n; i++) {
+		first = rec[i].paddr / PAGE;
+		last = (rec[i].paddr + rec[i].size + PAGE - 1) / PAGE;
+		for (; pfn < first; pfn++)
+			index += held(map, bytes, pfn);
+		range_digest(fd, map, bytes,
+			     (1 + h.sub_hdr_size + h.bitmap_blocks) * PAGE,
+			     pfn, last, &index, buf, got + i * SHA256_DIGEST_SIZE);
+		if (pfn < last)
+			pfn = last;
+	}
+	ret = 0;
+out:
+	free(map);
+	free(buf);
 	return ret;
 }

@@ -16,5 +16,6 @@ ssize_t memx_xfer(int fd, int write, uint64_t addr, void *buf, size_t len);
 void memx_warn_at(const char *what, const char *node, uint64_t addr, int err);
 
 int memx_cmd_dump(int argc, char **argv);
+int memx_cmd_verify(int argc, char **argv);
 
 #endif /* MEMX_TOOL_H */

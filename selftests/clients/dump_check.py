@@ -12,6 +12,10 @@ the ELF dump (crash 8.0.2's ps lists only the CPUs' tasks on Debian's 6.1
 kernel, from any source: drgn checks the task list; the threads the guest
 saw before and after a dump must be in it), and makedumpfile -d 31 filtering each again into a dump crash
 opens (a skip in makedumpfile's words for a compression its build lacks).
+The kdump at dump level 31 (d31) passes the same crash checks; the pages it
+leaves out read as absent to crash (and as bytes from the ELF dump); memx's
+count of each kind of page agrees with makedumpfile --mem-usage's in the
+same guest.
 Each check is one TAP line; an exception in a check is that check's
 failure.  Usage: dump_check.py DIR VMLINUX"""
 
@@ -29,6 +33,10 @@ out, vmlinux = sys.argv[1], sys.argv[2]
 n = 0
 failed = 0
 CODECS = ("zstd", "zlib", "lzo", "snappy", "none", "zstd-j1")
+# The dump at level 31 for crash: drgn (libkdumpfile) translates the direct
+# map through the page tables, and a page-table page the kernel allocates
+# mid-dump out of a page already classified free is absent (README).
+CRASH_KDUMPS = CODECS + ("d31",)
 KDUMP_ZLIB = 0x1
 
 
@@ -200,7 +208,7 @@ def crash_kdump(codec):
             f"(ELF {elf_idle})\n" + text[-2000:])
 
 
-for c in CODECS:
+for c in CRASH_KDUMPS:
     check(f"crash on the kdump ({c}): log equals dmesg, ps's idle tasks "
           "and kmem -i TOTAL MEM as on the ELF dump")(
         functools.partial(crash_kdump, c))
@@ -273,7 +281,7 @@ def refilter(codec):
                 f"crash exit {log.returncode}\n" + log.stdout[-1500:])
 
 
-for c in CODECS:
+for c in CRASH_KDUMPS:
     name = (f"makedumpfile -d 31 filters the kdump ({c}) again, and crash's "
             "log of the result equals dmesg")
     try:
@@ -374,6 +382,94 @@ def same_rodata():
             f"raw==elf {raw == elf}, raw==kdump {raw == kdumps[0]} "
             f"{raw == kdumps[1]}")
 
+
+def bitmaps(name):
+    """The kdump's two bitmaps, RAM frames and frames held, as ints."""
+    with open(path(name), "rb") as f:
+        h = f.read(464)
+        block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", h, 428)
+        half = bitmap_blocks * block // 2
+        f.seek((1 + sub_blocks) * block)
+        return (int.from_bytes(f.read(half), "little"),
+                int.from_bytes(f.read(half), "little"))
+
+
+@check("crash on the kdump (d31): a page left out reads as absent ('page "
+       "excluded'), the same address from the ELF dump as bytes")
+def left_out_absent():
+    ram, held = bitmaps("memx.kdump-d31")
+    gone = ram & ~held
+    pfns = [(gone & -gone).bit_length() - 1, gone.bit_length() - 1]
+    cmds = "".join(f"rd -p {pfn * 4096:#x} 1\n" for pfn in pfns) + "exit\n"
+    res = {}
+    for name in ("memx.kdump-d31", "memx.elf"):
+        res[name] = subprocess.run(["crash", "-s", vmlinux, path(name)],
+                                   input=cmds, capture_output=True, text=True,
+                                   errors="replace", timeout=900)
+    kd, elf = (res[k].stdout + res[k].stderr
+               for k in ("memx.kdump-d31", "memx.elf"))
+    return (len(set(pfns)) == 2 and kd.count("page excluded") == 2 and
+            len(re.findall(r"^\s*[0-9a-f]+:\s+[0-9a-f]+", elf, re.M)) == 2,
+            f"frames {[hex(p) for p in pfns]}\nkdump:\n{kd[-800:]}\n"
+            f"ELF:\n{elf[-800:]}")
+
+
+MEM_USAGE = {"ZERO": "zero", "NON_PRI_CACHE": "cache",
+             "PRI_CACHE": "cache-private", "USER": "user", "FREE": "free"}
+
+
+def memx_counts(name):
+    """memx's left-out counts and its own anonymous pages, from its log."""
+    log = open(path(f"memx.{name}.log")).read()
+    counts = {w: int(c) for c, w in
+              re.findall(r"(\d+) ([a-z-]+)(?=,| and| pages)",
+                         log.split("left out", 1)[1].split("\n", 1)[0])}
+    own = int(re.search(r"own anonymous memory: (\d+) pages", log)[1])
+    return counts, own
+
+
+@check("memx --exclude 31 counts each kind of page as makedumpfile "
+       "--mem-usage does in the same guest: within 5% (or 64 pages), user "
+       "pages besides memx's own buffers")
+def mem_usage():
+    text = open(path("mem-usage.txt")).read()
+    theirs = {MEM_USAGE[k]: int(v)
+              for k, v in re.findall(r"^([A-Z_]+)\s+(\d+)\s+yes", text, re.M)}
+    below, own_b = memx_counts("kdump-d31-below")
+    above, own_a = memx_counts("kdump-d31-above")
+    mine = {k: below[k] + above[k] for k in below}
+    bad = []
+    for k, want in theirs.items():
+        slack = max(want * 5 // 100, 64) + (max(own_b, own_a)
+                                             if k == "user" else 0)
+        if abs(mine[k] - want) > slack:
+            bad.append(f"{k}: memx {mine[k]}, makedumpfile {want}, "
+                       f"allowed {slack}")
+    return (len(theirs) == 5 and not bad,
+            f"memx {mine} (own {own_b}/{own_a}), makedumpfile {theirs}\n" +
+            "\n".join(bad))
+
+
+MEMX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                    "tools", "memx")
+
+
+def hashed(name):
+    """sha256sum -c of NAME.sha256 (in DIR) and memx verify NAME."""
+    res = subprocess.run(["sha256sum", "-c", f"{name}.sha256"], cwd=out,
+                         capture_output=True, text=True, timeout=900)
+    ver = subprocess.run([MEMX, "verify", path(name)], capture_output=True,
+                         text=True, timeout=900)
+    ranges = len(map_ranges())
+    return (res.returncode == 0 and ver.returncode == 0 and
+            f"SHA-256 matches, {ranges} range digests match" in ver.stdout,
+            res.stdout + res.stderr + ver.stdout + ver.stderr)
+
+
+for f in ("elf", "kdump-zstd"):
+    check(f"--hash sha256 ({f}): sha256sum -c of its .sha256 on the host, "
+          "and memx verify checks every range's digest")(
+        functools.partial(hashed, f"memx.{f}"))
 
 print(f"1..{n}")
 sys.exit(1 if failed else 0)
