@@ -414,11 +414,12 @@ static const struct {
 	const char *name;
 	int (*fn)(struct dump *d);
 	unsigned int reserve;	/* segment slots before the RAM ranges */
+	int notes;		/* --hash: range digests in a MEMX note */
 } formats[] = {
-	{ "raw", dump_raw, 0 },
-	{ "lime", dump_lime, 0 },
-	{ "elf", dump_elf, 1 },
-	{ "kdump", dump_kdump, 0 },
+	{ "raw", dump_raw, 0, 0 },
+	{ "lime", dump_lime, 0, 0 },
+	{ "elf", dump_elf, 1, 1 },
+	{ "kdump", dump_kdump, 0, 1 },
 };
 
 /*
@@ -621,8 +622,9 @@ int memx_cmd_dump(int argc, char **argv)
 	d.buf = malloc(CHUNK);
 	if (!d.buf || ram_ranges(&d, formats[f].reserve))
 		goto out;
-	d.digest = hash ? calloc(d.nseg, sizeof(*d.digest)) : NULL;
-	if (hash && !d.digest)
+	d.digest = hash && formats[f].notes ?
+		   calloc(d.nseg, sizeof(*d.digest)) : NULL;
+	if (hash && formats[f].notes && !d.digest)
 		goto out;
 	catch_signals();
 	if (open_output(&d))

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memx_dump.h"
@@ -58,24 +59,34 @@ void hash_note(const struct dump *d, unsigned int first, uint8_t *out)
 	}
 }
 
-/* The SHA-256 of all of @fd from offset 0; 0 or -1 with errno. */
-static int file_digest(int fd, uint8_t out[SHA256_DIGEST_SIZE])
+/* The SHA-256 of @size bytes at @off of @fd. */
+static int span_digest(int fd, uint64_t off, uint64_t size,
+		       uint8_t out[SHA256_DIGEST_SIZE])
 {
 	struct sha256_ctx ctx;
 	uint8_t *buf = malloc(CHUNK);
-	uint64_t off = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (!buf)
 		return -1;
 	sha256_init(&ctx);
-	while ((n = pread(fd, buf, CHUNK, off)) > 0) {
+	for (; size; size -= n, off += n) {
+		n = pread(fd, buf, size < CHUNK ? size : CHUNK, off);
+		if (n <= 0)
+			break;
 		sha256_update(&ctx, n, buf);
-		off += n;
 	}
 	free(buf);
 	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
-	return n < 0 ? -1 : 0;
+	return size ? -1 : 0;
+}
+
+/* The SHA-256 of all of @fd; 0 or -1. */
+static int file_digest(int fd, uint8_t out[SHA256_DIGEST_SIZE])
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : span_digest(fd, 0, st.st_size, out);
 }
 
 static void hex(const uint8_t *p, size_t len, char *out)
@@ -161,28 +172,6 @@ static const struct range_digest *find_records(const uint8_t *notes,
 		off = next;
 	}
 	return NULL;
-}
-
-/* The SHA-256 of @size bytes at @off of @fd. */
-static int span_digest(int fd, uint64_t off, uint64_t size,
-		       uint8_t out[SHA256_DIGEST_SIZE])
-{
-	struct sha256_ctx ctx;
-	uint8_t *buf = malloc(CHUNK);
-	ssize_t n = 0;
-
-	if (!buf)
-		return -1;
-	sha256_init(&ctx);
-	for (; size; size -= n, off += n) {
-		n = pread(fd, buf, size < CHUNK ? size : CHUNK, off);
-		if (n <= 0)
-			break;
-		sha256_update(&ctx, n, buf);
-	}
-	free(buf);
-	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
-	return size ? -1 : 0;
 }
 
 /* An ELF core's notes into *@notes, and its program headers into *@ph. */
