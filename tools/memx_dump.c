@@ -173,10 +173,12 @@ void dump_progress(struct dump *d, int last)
 		fputc('\n', stderr);
 }
 
-ssize_t dump_read(struct dump *d, void *buf, uint64_t addr, size_t len)
+ssize_t dump_read(struct dump *d, void *buf, uint64_t addr, size_t len,
+		  int *bad)
 {
 	ssize_t n;
 
+	*bad = 0;
 	do
 		n = pread(d->mem, buf, len, addr);
 	while (n < 0 && errno == EINTR && !stopped());
@@ -195,7 +197,7 @@ ssize_t dump_read(struct dump *d, void *buf, uint64_t addr, size_t len)
 	if ((size_t)n > len)
 		n = len;
 	memset(buf, 0, n);
-	d->bad_pages++;
+	*bad = 1;
 	return n;
 }
 
@@ -205,12 +207,15 @@ static int copy_range(struct dump *d, const struct memx_seg *s)
 	uint64_t addr = s->paddr, end = s->paddr + s->size;
 	struct sha256_ctx ctx;
 	ssize_t n;
+	int bad;
 
 	sha256_init(&ctx);
 	while (addr < end) {
-		n = dump_read(d, d->buf, addr, end - addr < CHUNK ? end - addr : CHUNK);
+		n = dump_read(d, d->buf, addr, end - addr < CHUNK ? end - addr : CHUNK,
+			      &bad);
 		if (n < 0 || dump_write(d, d->buf, n))
 			return -1;
+		d->bad_pages += bad;
 		if (d->digest)
 			sha256_update(&ctx, n, d->buf);
 		addr += n;

@@ -21,7 +21,7 @@ struct dump {
 	int stream;		/* output cannot seek: raw pads holes */
 	uint64_t first, last;	/* --range, end exclusive */
 	const char *compress;	/* kdump: --compress */
-	unsigned int jobs;	/* kdump: -j, threads compressing */
+	unsigned int jobs;	/* kdump: -j, threads reading and compressing */
 	unsigned int level;	/* kdump: --exclude, makedumpfile's -d */
 	uint8_t (*digest)[SHA256_DIGEST_SIZE];	/* --hash: a segment's */
 	struct memx_seg *seg;	/* (elf: the kernel image,) then RAM */
@@ -42,9 +42,10 @@ int dump_write(struct dump *d, const void *p, size_t len);
 /*
  * Up to @len bytes of RAM at @addr into @buf: the count read, or -1 after a
  * message.  An unreadable page (secretmem, hwpoison) is a page of zeros,
- * returned alone and counted in d->bad_pages.
+ * returned alone with *@bad set.  Safe in several threads at once.
  */
-ssize_t dump_read(struct dump *d, void *buf, uint64_t addr, size_t len);
+ssize_t dump_read(struct dump *d, void *buf, uint64_t addr, size_t len,
+		  int *bad);
 
 /* The progress line on a terminal; @last ends it. */
 void dump_progress(struct dump *d, int last);

@@ -10,6 +10,9 @@
  *                  mapping not anonymous, PG_private clear
  *   cache-private  the same with PG_private set (buffer heads)
  *   user           anonymous memory (the mapping's low bit) and hugetlbfs
+ *                  (6.1: the destructor byte of the head's first tail page,
+ *                  only when the next page is a tail: a slab page's list
+ *                  poison has the same byte there)
  *   zero           pages of zeros among the rest (the kdump writer's test;
  *                  stored once, they read as zeros, as makedumpfile has it)
  *
@@ -213,7 +216,7 @@ static uint8_t page_class(struct excl *e, const uint8_t *pg,
 			       ((flags & e->swapcache) && (flags & e->swapbacked))))
 		return flags & e->priv ? EXCL_CACHE_PRIVATE : EXCL_CACHE;
 	if ((mapping & 1) || has_type(e->hugetlb_type, mapcount) ||
-	    (next && e->dtor != NO_VALUE &&
+	    (next && e->dtor != NO_VALUE && (u64_at(next, e->head) & 1) &&
 	     next[e->dtor] == (uint8_t)e->hugetlb_dtor))
 		return EXCL_USER;
 	return EXCL_KEEP;

@@ -16,16 +16,20 @@
  *
  * A page's size is known once it is compressed and the descriptors come
  * before the data: the data is written first, the rest last, in place, so
- * the output must be a file.  -j N: N chunks are read, then compressed by
- * N threads at once, then written in order; the threads are started once,
- * before the first read, so that no task comes or goes during the dump
- * (a dump whose running task was born after its stack's pages were
- * classified free would hold that task without its stack: crash stops
- * there).  Layout and flags: makedumpfile's diskdump_mod.h.
+ * the output must be a file.  -j N: N threads each take the next 1 MiB
+ * chunk, classify it (--exclude, in frame order), read it and compress it
+ * into a ring of 2N slots; this thread writes the chunks in order as they
+ * become ready and takes the range digests (--hash), while the threads
+ * read ahead.  The threads are started once, before the first chunk is
+ * classified, so that no task comes or goes during the dump (a dump whose
+ * running task was born after its stack's pages were classified free
+ * would hold that task without its stack: crash stops there).  Layout and
+ * flags: makedumpfile's diskdump_mod.h.
  */
 #include <errno.h>
 #include <lzo/lzo1x.h>
 #include <pthread.h>
+#include <signal.h>
 #include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,41 +87,52 @@ _Static_assert(sizeof(struct kdump_page_desc) == 24, "page_desc");
 #define CBUF_SIZE	(2 * PAGE)
 #define CHUNK_PAGES	(CHUNK / PAGE)
 
-/*
- * One thread's compressor and, a batch at a time, one chunk of RAM: its
- * pages in @in, those compression made smaller in @out at the same
- * offset, each one's size and flags; zero pages and unreadable ones are
- * left to the writer.
- */
+/* One reading thread's compressor: the codec's state, one page's output. */
 struct packer {
 	const struct codec *codec;
-	uint8_t *cbuf, *in, *out;
+	uint8_t *cbuf;
 	ZSTD_CCtx *zstd;
 	z_stream zlib;
 	void *lzo_work;
-	uint64_t pos, hi;
-	uint8_t skip[CHUNK_PAGES], zero[CHUNK_PAGES], cls[CHUNK_PAGES];
-	uint32_t size[CHUNK_PAGES], flags[CHUNK_PAGES];
 	struct kdump *k;
 	pthread_t thread;
+};
+
+enum { CHUNK_EMPTY, CHUNK_READY, CHUNK_FAILED };
+
+/*
+ * A slot of the ring: a chunk of RAM range @seg, its pages in @in, those
+ * compression made smaller in @out at the same offset, each one's size and
+ * flags; zero pages and unreadable ones are left to the writer.
+ */
+struct chunk {
+	const struct memx_seg *seg;
+	uint64_t pos, hi;
+	uint8_t *in, *out;
+	uint8_t skip[CHUNK_PAGES], zero[CHUNK_PAGES], cls[CHUNK_PAGES];
+	uint32_t size[CHUNK_PAGES], flags[CHUNK_PAGES];
+	int state;
 };
 
 struct kdump {
 	struct dump *d;
 	struct packer *pk;
-	unsigned int jobs;
+	struct chunk *ring;
+	unsigned int jobs, slots, started;
 	uint8_t *ram_map, *dump_map;
 	uint64_t map_bytes, max_mapnr, next_pfn, pages;
-	struct kdump_page_desc *desc, zero;	/* zero.size: written */
+	struct kdump_page_desc *desc, zero;	/* zero.offset: written */
+	uint8_t *zero_data;		/* the zero page, packed at the start */
 	uint64_t ndesc, desc_off;
 	struct excl *excl;
 	uint64_t left_out[EXCL_CLASSES];
 	struct sha256_ctx sha;		/* --hash: the range being written */
 	uint8_t *memx_note;
-	pthread_mutex_t lock;		/* the threads: batch, busy, quit */
-	pthread_cond_t go, done;
-	unsigned long batch;		/* the batch being packed */
-	unsigned int threads, busy;	/* started (besides main); packing */
+	pthread_mutex_t lock;		/* from here on, and the slots' state */
+	pthread_cond_t ready, freed;	/* a slot read; a slot written */
+	unsigned int seg;		/* the next chunk to take: its range */
+	uint64_t pos;			/* and its start */
+	uint64_t chunks, taken, written;
 	int quit;
 };
 
@@ -204,40 +219,45 @@ static int zero_page(const uint8_t *page)
 }
 
 /*
- * Page @i of the chunk compressed into its place in p->out, or (flags 0)
- * left in p->in as it is; size and flags set.
+ * @page compressed into @to, or (*@flags 0) not, when that does not make it
+ * smaller; its size in the dump.
  */
-static void pack_page(struct packer *p, unsigned int i)
+static uint32_t pack_page(struct packer *p, const uint8_t *page, uint8_t *to,
+			  uint32_t *flags)
 {
-	const uint8_t *page = p->in + i * PAGE;
 	size_t len = p->codec->pack ? p->codec->pack(p, page) : 0;
 
-	if (!len || len >= PAGE) {
-		p->size[i] = PAGE;
-		p->flags[i] = 0;
-		return;
-	}
-	memcpy(p->out + i * PAGE, p->cbuf, len);
-	p->size[i] = len;
-	p->flags[i] = p->codec->flag;
+	*flags = 0;
+	if (!len || len >= PAGE)
+		return PAGE;
+	memcpy(to, p->cbuf, len);
+	*flags = p->codec->flag;
+	return len;
 }
 
-static unsigned int chunk_pages(const struct packer *p)
+static unsigned int chunk_pages(const struct chunk *c)
 {
-	return (p->hi - p->pos + PAGE - 1) / PAGE;
+	return (c->hi - c->pos + PAGE - 1) / PAGE;
+}
+
+/* Where the chunk's part of its range starts. */
+static uint64_t chunk_start(const struct chunk *c)
+{
+	return c->pos > c->seg->paddr ? c->pos : c->seg->paddr;
 }
 
 /* Every page of the chunk read, not left out and not all zeros. */
-static void pack_chunk(struct packer *p)
+static void pack_chunk(struct packer *p, struct chunk *c)
 {
 	unsigned int i;
 
-	for (i = 0; i < chunk_pages(p); i++) {
-		if (p->skip[i] || p->cls[i])
+	for (i = 0; i < chunk_pages(c); i++) {
+		if (c->skip[i] || c->cls[i])
 			continue;
-		p->zero[i] = zero_page(p->in + i * PAGE);
-		if (!p->zero[i])
-			pack_page(p, i);
+		c->zero[i] = zero_page(c->in + i * PAGE);
+		if (!c->zero[i])
+			c->size[i] = pack_page(p, c->in + i * PAGE,
+					       c->out + i * PAGE, &c->flags[i]);
 	}
 }
 
@@ -248,146 +268,205 @@ static int left_out(unsigned int level, uint8_t cls)
 		       (cls == EXCL_CACHE && (level & 4)));
 }
 
-/* Bytes [a, hi) of range @s into p->in; an unreadable page is skipped. */
-static int read_run(struct kdump *k, struct packer *p, uint64_t a, uint64_t hi)
+/* The chunk's pages --exclude leaves out: their class in c->cls. */
+static void classify(struct kdump *k, struct chunk *c)
 {
-	uint64_t was;
+	unsigned int i;
+
+	memset(c->cls, 0, sizeof(c->cls));
+	if (!k->excl)
+		return;
+	excl_classify(k->excl, c->pos / PAGE, chunk_pages(c), c->cls);
+	for (i = 0; i < chunk_pages(c); i++)
+		if (!left_out(k->d->level, c->cls[i]))
+			c->cls[i] = EXCL_KEEP;
+}
+
+/* Bytes [a, hi) of the chunk into c->in; an unreadable page is skipped. */
+static int read_run(struct kdump *k, struct chunk *c, uint64_t a, uint64_t hi)
+{
 	ssize_t n;
+	int bad;
 
 	for (; a < hi; a += n) {
-		was = k->d->bad_pages;
-		n = dump_read(k->d, p->in + (a - p->pos), a, hi - a);
+		n = dump_read(k->d, c->in + (a - c->pos), a, hi - a, &bad);
 		if (n < 0)
 			return -1;
-		if (k->d->bad_pages != was)
-			p->skip[(a - p->pos) / PAGE] = 1;
+		c->skip[(a - c->pos) / PAGE] |= bad;
 	}
 	return 0;
 }
 
 /*
- * The part of range @s in the chunk at @pos into p->in, but for the pages
- * --exclude leaves out (p->cls), in reads of up to 1 MiB; the parts of its
- * first and last pages outside the range are zeros.
+ * The chunk's part of its range into c->in, but for the pages --exclude
+ * leaves out, in reads of up to 1 MiB; the parts of its first and last
+ * pages outside the range are zeros.
  */
-static int read_chunk(struct kdump *k, const struct memx_seg *s, uint64_t pos,
-		      struct packer *p)
+static int read_chunk(struct kdump *k, struct chunk *c)
 {
-	uint64_t end = s->paddr + s->size, a, run;
-	unsigned int i;
+	uint64_t a, run;
 
-	p->pos = pos;
-	p->hi = pos + CHUNK < end ? pos + CHUNK : end;
-	memset(p->in, 0, CHUNK);
-	memset(p->skip, 0, sizeof(p->skip));
-	memset(p->zero, 0, sizeof(p->zero));
-	memset(p->cls, 0, sizeof(p->cls));
-	if (k->excl) {
-		excl_classify(k->excl, pos / PAGE, chunk_pages(p), p->cls);
-		for (i = 0; i < chunk_pages(p); i++)
-			if (!left_out(k->d->level, p->cls[i]))
-				p->cls[i] = EXCL_KEEP;
-	}
-	for (a = pos > s->paddr ? pos : s->paddr; a < p->hi; a = run) {
-		for (run = a; run < p->hi && !p->cls[(run - pos) / PAGE];)
+	memset(c->in, 0, CHUNK);
+	memset(c->skip, 0, sizeof(c->skip));
+	memset(c->zero, 0, sizeof(c->zero));
+	for (a = chunk_start(c); a < c->hi; a = run) {
+		for (run = a; run < c->hi && !c->cls[(run - c->pos) / PAGE];)
 			run = (run / PAGE + 1) * PAGE;
-		if (run > p->hi)
-			run = p->hi;
-		if (read_run(k, p, a, run))
+		if (run > c->hi)
+			run = c->hi;
+		if (read_run(k, c, a, run))
 			return -1;
-		while (run < p->hi && p->cls[(run - pos) / PAGE])
+		while (run < c->hi && c->cls[(run - c->pos) / PAGE])
 			run = (run / PAGE + 1) * PAGE;
 	}
-	k->d->done += p->hi - (pos > s->paddr ? pos : s->paddr);
+	return 0;
+}
+
+/* A zero page's descriptor: the one copy, written the first time. */
+static int write_zero(struct kdump *k, struct kdump_page_desc *pd)
+{
+	if (!k->zero.offset) {
+		k->zero.offset = k->d->pos;
+		if (dump_write(k->d, k->zero_data, k->zero.size))
+			return -1;
+	}
+	*pd = k->zero;
 	return 0;
 }
 
 /*
  * The chunk's pages to the data, in order, and their descriptors; the
- * zero pages share the first one's data (makedumpfile's level 1 does the
- * same: they read as zeros, not absent), and a page another range already
- * wrote (two ranges sharing one) is not written again.
+ * zero pages share one copy (makedumpfile's level 1 does the same: they
+ * read as zeros, not absent), and a page another range already wrote (two
+ * ranges sharing one) is not written again.
  */
-static int write_chunk(struct kdump *k, struct packer *p)
+static int write_chunk(struct kdump *k, const struct chunk *c)
 {
 	struct kdump_page_desc *pd;
 	uint64_t a, pfn;
 	unsigned int i;
 
-	for (a = p->pos; a < p->hi; a += PAGE) {
-		i = (a - p->pos) / PAGE;
+	for (a = c->pos; a < c->hi; a += PAGE) {
+		i = (a - c->pos) / PAGE;
 		pfn = a / PAGE;
 		set_bit(k->ram_map, pfn);
-		if (pfn < k->next_pfn || p->skip[i])
+		if (pfn < k->next_pfn)
 			continue;
 		k->next_pfn = pfn + 1;
-		if (p->cls[i]) {
-			k->left_out[p->cls[i]]++;
+		if (c->skip[i]) {
+			k->d->bad_pages++;
 			continue;
 		}
-		if (p->zero[i] && (k->d->level & 1))
-			k->left_out[EXCL_ZERO]++;
+		if (c->cls[i]) {
+			k->left_out[c->cls[i]]++;
+			continue;
+		}
 		set_bit(k->dump_map, pfn);
 		if (k->d->digest)
-			sha256_update(&k->sha, PAGE, p->in + i * PAGE);
+			sha256_update(&k->sha, PAGE, c->in + i * PAGE);
 		pd = &k->desc[k->ndesc++];
-		if (p->zero[i] && k->zero.size) {
-			*pd = k->zero;
+		if (c->zero[i]) {
+			if (k->d->level & 1)
+				k->left_out[EXCL_ZERO]++;
+			if (write_zero(k, pd))
+				return -1;
 			continue;
 		}
-		if (p->zero[i])
-			pack_page(p, i);
 		*pd = (struct kdump_page_desc){ .offset = k->d->pos,
-						.size = p->size[i],
-						.flags = p->flags[i] };
-		if (p->zero[i])
-			k->zero = *pd;
-		if (dump_write(k->d, (p->flags[i] ? p->out : p->in) + i * PAGE,
-			       p->size[i]))
+						.size = c->size[i],
+						.flags = c->flags[i] };
+		if (dump_write(k->d, (c->flags[i] ? c->out : c->in) + i * PAGE,
+			       c->size[i]))
 			return -1;
 	}
+	k->d->done += c->hi - chunk_start(c);
 	return 0;
 }
 
-/* A compression thread: its packer's chunk, each batch, until quit. */
-static void *pack_thread(void *arg)
+/*
+ * The next chunk in dump order, in its slot once the writer is done with
+ * the slot's last one, and classified here (excl_classify goes in frame
+ * order); NULL when none is left or the dump stops.
+ */
+static struct chunk *take_chunk(struct kdump *k)
+{
+	const struct memx_seg *s;
+	struct chunk *c = NULL;
+
+	pthread_mutex_lock(&k->lock);
+	while (!k->quit && k->taken < k->chunks &&
+	       k->taken - k->written >= k->slots)
+		pthread_cond_wait(&k->freed, &k->lock);
+	if (k->quit || k->taken == k->chunks)
+		goto out;
+	c = &k->ring[k->taken++ % k->slots];
+	s = &k->d->seg[k->seg];
+	c->seg = s;
+	c->pos = k->pos;
+	c->hi = k->pos + CHUNK < s->paddr + s->size ? k->pos + CHUNK :
+						       s->paddr + s->size;
+	k->pos += CHUNK;
+	if (k->pos >= s->paddr + s->size && ++k->seg < k->d->nseg)
+		k->pos = k->d->seg[k->seg].paddr & ~(PAGE - 1);
+	classify(k, c);
+out:
+	pthread_mutex_unlock(&k->lock);
+	return c;
+}
+
+static void set_state(struct kdump *k, struct chunk *c, int state)
+{
+	pthread_mutex_lock(&k->lock);
+	c->state = state;
+	pthread_cond_signal(&k->ready);
+	pthread_mutex_unlock(&k->lock);
+}
+
+/* A reading thread: chunks read and compressed, until none is left. */
+static void *read_thread(void *arg)
 {
 	struct packer *p = arg;
 	struct kdump *k = p->k;
-	unsigned long seen = 0;
+	struct chunk *c;
 
-	pthread_mutex_lock(&k->lock);
-	for (;;) {
-		while (k->batch == seen && !k->quit)
-			pthread_cond_wait(&k->go, &k->lock);
-		if (k->quit)
+	while ((c = take_chunk(k))) {
+		if (read_chunk(k, c)) {
+			set_state(k, c, CHUNK_FAILED);
 			break;
-		seen = k->batch;
-		pthread_mutex_unlock(&k->lock);
-		pack_chunk(p);
-		pthread_mutex_lock(&k->lock);
-		if (!--k->busy)
-			pthread_cond_signal(&k->done);
+		}
+		pack_chunk(p, c);
+		set_state(k, c, CHUNK_READY);
 	}
-	pthread_mutex_unlock(&k->lock);
 	return NULL;
 }
 
-/* The threads of packers 1 on, started once; 0 or -1 after a message. */
+/*
+ * The reading threads, started once, with every signal blocked (SIGINT
+ * and SIGTERM stop the writer, between two writes), and the lock held
+ * until the last one is born (none takes a chunk before); 0 or -1 after a
+ * message.
+ */
 static int start_threads(struct kdump *k)
 {
-	int err;
+	sigset_t all, old;
+	int err = 0;
 
-	for (k->threads = 0; k->threads + 1 < k->jobs; k->threads++) {
-		err = pthread_create(&k->pk[k->threads + 1].thread, NULL,
-				     pack_thread, &k->pk[k->threads + 1]);
-		if (err) {
-			fprintf(stderr, "memx: cannot start %u threads: %s\n",
-				k->jobs, strerror(err));
-			return -1;
-		}
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_mutex_lock(&k->lock);
+	while (k->started < k->jobs) {
+		err = pthread_create(&k->pk[k->started].thread, NULL,
+				     read_thread, &k->pk[k->started]);
+		if (err)
+			break;
+		k->started++;
 	}
-	return 0;
+	pthread_mutex_unlock(&k->lock);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		fprintf(stderr, "memx: cannot start %u threads: %s\n", k->jobs,
+			strerror(err));
+	return err ? -1 : 0;
 }
 
 static void stop_threads(struct kdump *k)
@@ -396,60 +475,71 @@ static void stop_threads(struct kdump *k)
 
 	pthread_mutex_lock(&k->lock);
 	k->quit = 1;
-	pthread_cond_broadcast(&k->go);
+	pthread_cond_broadcast(&k->freed);
 	pthread_mutex_unlock(&k->lock);
-	for (t = 1; t <= k->threads; t++)
+	for (t = 0; t < k->started; t++)
 		pthread_join(k->pk[t].thread, NULL);
 }
 
-/* One batch: packer 0 here, the others in their threads at once. */
-static void pack_batch(struct kdump *k)
+/* The writer's next chunk, once read; NULL when its read failed. */
+static struct chunk *next_ready(struct kdump *k)
+{
+	struct chunk *c = &k->ring[k->written % k->slots];
+
+	pthread_mutex_lock(&k->lock);
+	while (c->state == CHUNK_EMPTY)
+		pthread_cond_wait(&k->ready, &k->lock);
+	pthread_mutex_unlock(&k->lock);
+	return c->state == CHUNK_READY ? c : NULL;
+}
+
+static void release(struct kdump *k, struct chunk *c)
 {
 	pthread_mutex_lock(&k->lock);
-	k->busy = k->threads;
-	k->batch++;
-	pthread_cond_broadcast(&k->go);
-	pthread_mutex_unlock(&k->lock);
-	pack_chunk(&k->pk[0]);
-	pthread_mutex_lock(&k->lock);
-	while (k->busy)
-		pthread_cond_wait(&k->done, &k->lock);
+	c->state = CHUNK_EMPTY;
+	k->written++;
+	pthread_cond_broadcast(&k->freed);
 	pthread_mutex_unlock(&k->lock);
 }
 
-/* The chunks of one RAM range, k->jobs of them at a time. */
-static int kdump_range(struct kdump *k, const struct memx_seg *s)
+/* --hash: range @s is written, its digest done. */
+static void range_done(struct kdump *k, const struct memx_seg *s)
 {
-	uint64_t pos = s->paddr & ~(PAGE - 1), end = s->paddr + s->size;
-	unsigned int n, t;
-
-	sha256_init(&k->sha);
-	while (pos < end) {
-		for (n = 0; n < k->jobs && pos < end; n++, pos += CHUNK)
-			if (read_chunk(k, s, pos, &k->pk[n]))
-				return -1;
-		for (t = n; t < k->jobs; t++)
-			k->pk[t].hi = k->pk[t].pos;	/* nothing this time */
-		pack_batch(k);
-		for (t = 0; t < n; t++)
-			if (write_chunk(k, &k->pk[t]))
-				return -1;
-		dump_progress(k->d, 0);
-	}
-	if (k->d->digest)
+	if (s && k->d->digest)
 		sha256_digest(&k->sha, SHA256_DIGEST_SIZE,
 			      k->d->digest[s - k->d->seg]);
+}
+
+/* Every chunk written in order as the threads make it ready. */
+static int write_chunks(struct kdump *k)
+{
+	const struct memx_seg *seg = NULL;
+	struct chunk *c;
+
+	while (k->written < k->chunks) {
+		c = next_ready(k);
+		if (!c)
+			return -1;
+		if (c->seg != seg) {
+			range_done(k, seg);
+			seg = c->seg;
+			sha256_init(&k->sha);
+		}
+		if (write_chunk(k, c))
+			return -1;
+		release(k, c);
+		dump_progress(k->d, 0);
+	}
+	range_done(k, seg);
 	return 0;
 }
 
-/* Every RAM range, the compression threads running all through. */
 static int kdump_ranges(struct kdump *k)
 {
-	unsigned int i;
 	int ret = start_threads(k);
 
-	for (i = 0; !ret && i < k->d->nseg; i++)
-		ret = kdump_range(k, &k->d->seg[i]);
+	if (!ret)
+		ret = write_chunks(k);
 	stop_threads(k);
 	return ret;
 }
@@ -520,11 +610,9 @@ static int packer_setup(struct packer *p, const struct codec *codec)
 {
 	p->codec = codec;
 	p->cbuf = malloc(CBUF_SIZE);
-	p->in = malloc(CHUNK);
-	p->out = malloc(CHUNK);
 	p->zstd = ZSTD_createCCtx();
 	p->lzo_work = malloc(LZO1X_1_MEM_COMPRESS);
-	return p->cbuf && p->in && p->out && p->zstd && p->lzo_work &&
+	return p->cbuf && p->zstd && p->lzo_work &&
 	       deflateInit2(&p->zlib, Z_BEST_SPEED, Z_DEFLATED, 12, 4,
 			    Z_DEFAULT_STRATEGY) == Z_OK ? 0 : -1;
 }
@@ -532,11 +620,46 @@ static int packer_setup(struct packer *p, const struct codec *codec)
 static void packer_free(struct packer *p)
 {
 	free(p->cbuf);
-	free(p->in);
-	free(p->out);
 	ZSTD_freeCCtx(p->zstd);
 	deflateEnd(&p->zlib);
 	free(p->lzo_work);
+}
+
+/*
+ * The ring: two slots a thread, so that each can read its next chunk while
+ * its last waits to be written; the chunks, counted.
+ */
+static int ring_setup(struct kdump *k)
+{
+	const struct memx_seg *s;
+	unsigned int i;
+
+	k->slots = 2 * k->jobs;
+	k->ring = calloc(k->slots, sizeof(*k->ring));
+	if (!k->ring)
+		return -1;
+	for (i = 0; i < k->slots; i++) {
+		k->ring[i].in = malloc(CHUNK);
+		k->ring[i].out = malloc(CHUNK);
+		if (!k->ring[i].in || !k->ring[i].out)
+			return -1;
+	}
+	for (s = k->d->seg; s < k->d->seg + k->d->nseg; s++)
+		k->chunks += (s->paddr + s->size - (s->paddr & ~(PAGE - 1)) +
+			      CHUNK - 1) / CHUNK;
+	k->pos = k->d->seg[0].paddr & ~(PAGE - 1);
+	return 0;
+}
+
+/* The zero pages' one copy, compressed before the dump starts. */
+static int pack_zero(struct kdump *k)
+{
+	k->zero_data = calloc(1, PAGE);
+	if (!k->zero_data)
+		return -1;
+	k->zero.size = pack_page(&k->pk[0], k->zero_data, k->zero_data,
+				 &k->zero.flags);
+	return 0;
 }
 
 static int kdump_setup(struct kdump *k)
@@ -566,6 +689,8 @@ static int kdump_setup(struct kdump *k)
 		if (packer_setup(&k->pk[i], codec))
 			goto fail;
 	}
+	if (ring_setup(k) || pack_zero(k))
+		goto fail;
 	return 0;
 fail:
 	fprintf(stderr, "memx: out of memory for a kdump of %llu pages, %u jobs\n",
@@ -579,8 +704,14 @@ static void kdump_free(struct kdump *k)
 
 	for (i = 0; k->pk && i < k->jobs; i++)
 		packer_free(&k->pk[i]);
+	for (i = 0; k->ring && i < k->slots; i++) {
+		free(k->ring[i].in);
+		free(k->ring[i].out);
+	}
 	excl_free(k->excl);
 	free(k->memx_note);
+	free(k->zero_data);
+	free(k->ring);
 	free(k->pk);
 	free(k->ram_map);
 	free(k->dump_map);
@@ -622,8 +753,8 @@ static void print_left_out(const struct kdump *k)
 int dump_kdump(struct dump *d)
 {
 	struct kdump k = { .d = d, .lock = PTHREAD_MUTEX_INITIALIZER,
-			   .go = PTHREAD_COND_INITIALIZER,
-			   .done = PTHREAD_COND_INITIALIZER };
+			   .ready = PTHREAD_COND_INITIALIZER,
+			   .freed = PTHREAD_COND_INITIALIZER };
 	uint8_t *note = NULL;
 	uint32_t sub_blocks;
 	size_t note_len;

@@ -1,16 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`, second boot: all System RAM through `memx dump`, LiME
-# (format=lime timeout=0) and a copy out of /proc/kcore, to /dev/null and to
-# a folder shared with the host (/dumps, 9p).  Times from /proc/uptime.
+# `make bench`, second boot: all System RAM through `memx dump` (raw, LiME's
+# format, and kdump with zstd by one and by two threads), LiME (format=lime
+# timeout=0, then compress=1) and a copy out of /proc/kcore, to memory and
+# to a folder shared with the host (/dumps, 9p).  "Memory" is /dev/null, but
+# for the kdump, which seeks back to its page table and so needs a file: a
+# file in tmpfs, removed after.  Times from /proc/uptime, sizes from the
+# file; one run each.
 
 total=$(/tests/memx map | sed -n 's/.*(\([0-9]*\) bytes)$/\1/p')
 now() { cut -d' ' -f1 /proc/uptime; }
+mkdir -p /mem && mount -t tmpfs -o size=90% tmpfs /mem
 
-# run NAME DEST CMD...: one timed run; its MB/s also into /tmp/rate-NAME
+# run NAME DEST CMD...: one timed run; its time also into /tmp/t-NAME
 run() {
-	name=$1 dest=$2
+	name=$1 dest=$2 size=-
 	shift 2
 	[ "$dest" = /dev/null ] || rm -f "$dest"
 	sync
@@ -18,26 +23,46 @@ run() {
 	"$@" > /tmp/out 2>&1 || { echo "$name failed:"; cat /tmp/out; }
 	sync
 	t1=$(now)
+	[ -f "$dest" ] && size=$(($(stat -c %s "$dest") / 1048576))
 	awk -v n="$name" -v d="$dest" -v b="$total" -v a="$t0" -v z="$t1" \
-		'BEGIN { printf "%-20s %-16s %6.1f s %6.0f MB/s\n", n, d, \
-			 z - a, b / 1e6 / (z - a) }' | tee /tmp/line
-	awk '{ print $(NF - 1) }' /tmp/line > "/tmp/rate-$(echo "$name" | tr ' /' '__')"
+	    -v s="$size" 'BEGIN {
+		printf "| %s | %s | %.1f s | %.0f MB/s | %s |\n", n, d, z - a,
+		       b / 1e6 / (z - a), s == "-" ? "-" : s " MiB (" \
+		       int(s * 104857600 / b + 0.5) "%)" }'
+	echo "$t1 $t0" | awk '{ print $1 - $2 }' > "/tmp/t-$(echo "$name" | tr -c 'a-z0-9\n' _)"
+	[ "$dest" = /dev/null ] || rm -f "$dest"
 }
 
+t() { cat "/tmp/t-$(echo "$1" | tr -c 'a-z0-9\n' _)"; }
+
 echo "dump of all System RAM ($total bytes), one run each:"
-for dest in /dev/null /dumps/bench.out; do
-	run "memx dump" "$dest" /tests/memx dump -o "$dest" --format lime
-	m=$(cat /tmp/rate-memx_dump)
-	run "LiME format=lime" "$dest" \
-		insmod /lime.ko "path=$dest format=lime timeout=0"
+echo "| dump | to | time | rate | size (of RAM) |"
+echo "|---|---|---|---|---|"
+for where in mem share; do
+	if [ $where = mem ]; then dir=/mem raw=/dev/null; else dir=/dumps raw=/dumps/raw; fi
+	run "memx raw $where" "$raw" /tests/memx dump -o "$raw"
+	run "memx lime $where" "$raw" /tests/memx dump -o "$raw" --format lime
+	for j in 1 2; do
+		run "memx kdump zstd -j $j $where" "$dir/k" \
+			/tests/memx dump -o "$dir/k" --format kdump -j $j
+	done
+	run "memx kdump zstd -j 2 --exclude 31 $where" "$dir/k" \
+		/tests/memx dump -o "$dir/k" --format kdump -j 2 --exclude 31
+	run "LiME format=lime $where" "$raw" \
+		insmod /lime.ko "path=$raw format=lime timeout=0"
 	rmmod lime
-	l=$(cat /tmp/rate-LiME_format=lime)
-	run "/proc/kcore copy" "$dest" /tests/memx_bench kcore "$dest"
-	k=$(cat /tmp/rate-_proc_kcore_copy)
-	awk -v m="$m" -v l="$l" -v k="$k" -v d="$dest" 'BEGIN {
-		printf "to %s: memx dump is %.2fx LiME and %.2fx /proc/kcore\n",
-		       d, m / l, m / k }'
+	run "LiME format=lime compress=1 $where" "$dir/l" \
+		insmod /lime.ko "path=$dir/l format=lime timeout=0 compress=1"
+	rmmod lime
+	run "/proc/kcore copy $where" "$raw" /tests/memx_bench kcore "$raw"
+	awk -v r="$(t "memx raw $where")" -v j1="$(t "memx kdump zstd -j 1 $where")" \
+	    -v j2="$(t "memx kdump zstd -j 2 $where")" -v m="$(t "memx lime $where")" \
+	    -v l="$(t "LiME format=lime $where")" -v k="$(t "/proc/kcore copy $where")" \
+	    -v w="$where" 'BEGIN {
+		printf "%s: kdump zstd -j 2 took %.2fx the raw dump'"'"'s time ", w, j2 / r
+		printf "(-j 1: %.2fx); memx lime is %.2fx LiME and %.2fx /proc/kcore\n",
+		       j1 / r, l / m, k / m }'
 done
-rm -f /dumps/bench.out
+umount /mem
 echo "(LiME hands its kernel mapping of each page to the file's write: to"
 echo " /dev/null nothing reads it, so that line does not measure a dump)"
