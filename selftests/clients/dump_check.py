@@ -33,10 +33,7 @@ out, vmlinux = sys.argv[1], sys.argv[2]
 n = 0
 failed = 0
 CODECS = ("zstd", "zlib", "lzo", "snappy", "none", "zstd-j1")
-# The dump at level 31 for crash: drgn (libkdumpfile) translates the direct
-# map through the page tables, and a page-table page the kernel allocates
-# mid-dump out of a page already classified free is absent (README).
-CRASH_KDUMPS = CODECS + ("d31",)
+KDUMPS = CODECS + ("d31",)   # and the one at dump level 31
 KDUMP_ZLIB = 0x1
 
 
@@ -208,7 +205,7 @@ def crash_kdump(codec):
             f"(ELF {elf_idle})\n" + text[-2000:])
 
 
-for c in CRASH_KDUMPS:
+for c in KDUMPS:
     check(f"crash on the kdump ({c}): log equals dmesg, ps's idle tasks "
           "and kmem -i TOTAL MEM as on the ELF dump")(
         functools.partial(crash_kdump, c))
@@ -254,7 +251,7 @@ def drgn_kdump(codec):
             f"missing {sorted(seen - pids)}")
 
 
-for c in CODECS:
+for c in KDUMPS:
     check(f"drgn on the kdump ({c}): init_task.comm, the guest's PIDs, "
           "linux_banner as in the ELF dump")(functools.partial(drgn_kdump, c))
 
@@ -281,7 +278,7 @@ def refilter(codec):
                 f"crash exit {log.returncode}\n" + log.stdout[-1500:])
 
 
-for c in CRASH_KDUMPS:
+for c in KDUMPS:
     name = (f"makedumpfile -d 31 filters the kdump ({c}) again, and crash's "
             "log of the result equals dmesg")
     try:
