@@ -478,6 +478,7 @@ TEST_F_TIMEOUT(dumps, kdump_hash_names_a_changed_range, 600)
 }
 
 /* A kdump needs a file to seek back in: a pipe is refused, exit 1. */
+/* A kdump seeks: standard output and a pipe are refused, /dev/null is not. */
 TEST_F_TIMEOUT(dumps, kdump_to_a_pipe_is_refused, 600)
 {
 	char args[256];
@@ -487,10 +488,24 @@ TEST_F_TIMEOUT(dumps, kdump_to_a_pipe_is_refused, 600)
 	EXPECT_EQ(1, memx(args));
 	EXPECT_NE(NULL, strstr(out, "give -o a file")) TH_LOG("%s", out);
 	EXPECT_EQ(NULL, strstr(out, "dumped")) TH_LOG("%s", out);
+	unlink(DUMPS "/fifo");
+	ASSERT_EQ(0, mkfifo(DUMPS "/fifo", 0600));
+	snprintf(args, sizeof(args),
+		 "dump -o %s/fifo --format kdump --range %s 2>&1 <> %s/fifo",
+		 DUMPS, self->range, DUMPS);
+	EXPECT_EQ(1, memx(args));
+	EXPECT_NE(NULL, strstr(out, "give -o a file")) TH_LOG("%s", out);
+	unlink(DUMPS "/fifo");
+	snprintf(args, sizeof(args), "dump -o /dev/null --format kdump --range %s",
+		 self->range);
+	EXPECT_EQ(0, memx(args)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "dumped")) TH_LOG("%s", out);
 }
 
-/* A full disk: exit 1, the errno and the file named, no file left. */
-/* The kdump's writer fails while its reading threads run on: they stop too. */
+/*
+ * A full disk: exit 1, the errno and the file named, no file left.  The
+ * kdump's writer fails while its reading threads run on: they stop too.
+ */
 TEST_F_TIMEOUT(dumps, full_disk_fails_and_leaves_nothing, 600)
 {
 	static const char *const fmt[] = { "lime", "kdump --compress none -j 2" };

@@ -302,7 +302,7 @@ static const struct memx_cmd {
 	  "output for -, in format F: raw (the default; offsets are physical\n"
 	  "addresses: a sparse file, holes as zeros on a stream), lime\n"
 	  "(LiME's format), elf (a kdump-style core that crash and drgn open)\n"
-	  "or kdump (makedumpfile's kdump-compressed format, a file only), its\n"
+	  "or kdump (makedumpfile's kdump-compressed format; FILE seeks), its\n"
 	  "pages compressed with C: zstd (the default), zlib, lzo, snappy or\n"
 	  "none, read and compressed by N threads (default: the online\n"
 	  "CPUs) while one writes.  kdump --exclude leaves out the pages of\n"

@@ -762,7 +762,7 @@ int dump_kdump(struct dump *d)
 	size_t text, memx_len;
 	int ret = -1;
 
-	if (d->stream) {
+	if (!strcmp(d->path, "-") || lseek(d->out, 0, SEEK_SET) < 0) {
 		fprintf(stderr, "memx: kdump seeks back to its page table: give -o a file\n");
 		return -1;
 	}

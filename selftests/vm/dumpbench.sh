@@ -3,15 +3,14 @@
 #
 # `make bench`, second boot: all System RAM through `memx dump` (raw, LiME's
 # format, and kdump with zstd by one and by two threads), LiME (format=lime
-# timeout=0, then compress=1) and a copy out of /proc/kcore, to memory and
-# to a folder shared with the host (/dumps, 9p).  "Memory" is /dev/null, but
-# for the kdump, which seeks back to its page table and so needs a file: a
-# file in tmpfs, removed after.  Times from /proc/uptime, sizes from the
-# file; one run each.
+# timeout=0, then compress=1) and a copy out of /proc/kcore, to /dev/null
+# and then to a folder shared with the host (/dumps, 9p), one run each
+# after one untimed dump.  Times from /proc/uptime, sizes from the files.
+# Nothing is written inside the guest: a dump's pages freed afterwards
+# would hold its bytes, and the next dumps would store them.
 
 total=$(/tests/memx map | sed -n 's/.*(\([0-9]*\) bytes)$/\1/p')
 now() { cut -d' ' -f1 /proc/uptime; }
-mkdir -p /mem && mount -t tmpfs -o size=90% tmpfs /mem
 
 # run NAME DEST CMD...: one timed run; its time also into /tmp/t-NAME
 run() {
@@ -35,34 +34,34 @@ run() {
 
 t() { cat "/tmp/t-$(echo "$1" | tr -c 'a-z0-9\n' _)"; }
 
+/tests/memx dump -o /dev/null > /dev/null 2>&1
 echo "dump of all System RAM ($total bytes), one run each:"
 echo "| dump | to | time | rate | size (of RAM) |"
 echo "|---|---|---|---|---|"
-for where in mem share; do
-	if [ $where = mem ]; then dir=/mem raw=/dev/null; else dir=/dumps raw=/dumps/raw; fi
-	run "memx raw $where" "$raw" /tests/memx dump -o "$raw"
-	run "memx lime $where" "$raw" /tests/memx dump -o "$raw" --format lime
+for to in /dev/null /dumps; do
+	if [ $to = /dev/null ]; then out=/dev/null where=null; else out=/dumps/out where=9p; fi
+	run "memx raw $where" "$out" /tests/memx dump -o "$out"
+	run "memx lime $where" "$out" /tests/memx dump -o "$out" --format lime
 	for j in 1 2; do
-		run "memx kdump zstd -j $j $where" "$dir/k" \
-			/tests/memx dump -o "$dir/k" --format kdump -j $j
+		run "memx kdump zstd -j $j $where" "$out" \
+			/tests/memx dump -o "$out" --format kdump -j $j
 	done
-	run "memx kdump zstd -j 2 --exclude 31 $where" "$dir/k" \
-		/tests/memx dump -o "$dir/k" --format kdump -j 2 --exclude 31
-	run "LiME format=lime $where" "$raw" \
-		insmod /lime.ko "path=$raw format=lime timeout=0"
+	run "memx kdump zstd -j 2 --exclude 31 $where" "$out" \
+		/tests/memx dump -o "$out" --format kdump -j 2 --exclude 31
+	run "LiME format=lime $where" "$out" \
+		insmod /lime.ko "path=$out format=lime timeout=0"
 	rmmod lime
-	run "LiME format=lime compress=1 $where" "$dir/l" \
-		insmod /lime.ko "path=$dir/l format=lime timeout=0 compress=1"
+	run "LiME format=lime compress=1 $where" "$out" \
+		insmod /lime.ko "path=$out format=lime timeout=0 compress=1"
 	rmmod lime
-	run "/proc/kcore copy $where" "$raw" /tests/memx_bench kcore "$raw"
+	run "/proc/kcore copy $where" "$out" /tests/memx_bench kcore "$out"
 	awk -v r="$(t "memx raw $where")" -v j1="$(t "memx kdump zstd -j 1 $where")" \
 	    -v j2="$(t "memx kdump zstd -j 2 $where")" -v m="$(t "memx lime $where")" \
 	    -v l="$(t "LiME format=lime $where")" -v k="$(t "/proc/kcore copy $where")" \
-	    -v w="$where" 'BEGIN {
-		printf "%s: kdump zstd -j 2 took %.2fx the raw dump'"'"'s time ", w, j2 / r
+	    -v w="$to" 'BEGIN {
+		printf "to %s: kdump zstd -j 2 took %.2fx the raw dump'"'"'s time ", w, j2 / r
 		printf "(-j 1: %.2fx); memx lime is %.2fx LiME and %.2fx /proc/kcore\n",
 		       j1 / r, l / m, k / m }'
 done
-umount /mem
 echo "(LiME hands its kernel mapping of each page to the file's write: to"
 echo " /dev/null nothing reads it, so that line does not measure a dump)"
