@@ -123,6 +123,8 @@ struct kdump {
 	uint64_t map_bytes, max_mapnr, next_pfn, pages;
 	struct kdump_page_desc *desc, zero;	/* zero.offset: written */
 	uint8_t *zero_data;		/* the zero page, packed at the start */
+	uint8_t *wbuf;			/* the data not written yet */
+	size_t wlen;
 	uint64_t ndesc, desc_off;
 	struct excl *excl;
 	uint64_t left_out[EXCL_CLASSES];
@@ -322,14 +324,37 @@ static int read_chunk(struct kdump *k, struct chunk *c)
 	return 0;
 }
 
+/*
+ * The page data goes out through a 1 MiB buffer: a write a page would be
+ * a round trip a page to a network file system.
+ */
+static int flush(struct kdump *k)
+{
+	size_t len = k->wlen;
+
+	k->wlen = 0;
+	return dump_write(k->d, k->wbuf, len);
+}
+
+/* @len bytes at @p to the data; *@pd gets their offset, size and flags. */
+static int put(struct kdump *k, const void *p, uint32_t len, uint32_t flags,
+	       struct kdump_page_desc *pd)
+{
+	if (k->wlen + len > CHUNK && flush(k))
+		return -1;
+	*pd = (struct kdump_page_desc){ .offset = k->d->pos + k->wlen,
+					.size = len, .flags = flags };
+	memcpy(k->wbuf + k->wlen, p, len);
+	k->wlen += len;
+	return 0;
+}
+
 /* A zero page's descriptor: the one copy, written the first time. */
 static int write_zero(struct kdump *k, struct kdump_page_desc *pd)
 {
-	if (!k->zero.offset) {
-		k->zero.offset = k->d->pos;
-		if (dump_write(k->d, k->zero_data, k->zero.size))
-			return -1;
-	}
+	if (!k->zero.offset &&
+	    put(k, k->zero_data, k->zero.size, k->zero.flags, &k->zero))
+		return -1;
 	*pd = k->zero;
 	return 0;
 }
@@ -372,11 +397,8 @@ static int write_chunk(struct kdump *k, const struct chunk *c)
 				return -1;
 			continue;
 		}
-		*pd = (struct kdump_page_desc){ .offset = k->d->pos,
-						.size = c->size[i],
-						.flags = c->flags[i] };
-		if (dump_write(k->d, (c->flags[i] ? c->out : c->in) + i * PAGE,
-			       c->size[i]))
+		if (put(k, (c->flags[i] ? c->out : c->in) + i * PAGE,
+			c->size[i], c->flags[i], pd))
 			return -1;
 	}
 	k->d->done += c->hi - chunk_start(c);
@@ -531,7 +553,7 @@ static int write_chunks(struct kdump *k)
 		dump_progress(k->d, 0);
 	}
 	range_done(k, seg);
-	return 0;
+	return flush(k);
 }
 
 static int kdump_ranges(struct kdump *k)
@@ -689,7 +711,8 @@ static int kdump_setup(struct kdump *k)
 		if (packer_setup(&k->pk[i], codec))
 			goto fail;
 	}
-	if (ring_setup(k) || pack_zero(k))
+	k->wbuf = malloc(CHUNK);
+	if (!k->wbuf || ring_setup(k) || pack_zero(k))
 		goto fail;
 	return 0;
 fail:
@@ -711,6 +734,7 @@ static void kdump_free(struct kdump *k)
 	excl_free(k->excl);
 	free(k->memx_note);
 	free(k->zero_data);
+	free(k->wbuf);
 	free(k->ring);
 	free(k->pk);
 	free(k->ram_map);
