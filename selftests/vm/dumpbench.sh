@@ -63,5 +63,5 @@ for to in /dev/null /dumps; do
 		printf "(-j 1: %.2fx); memx lime is %.2fx LiME and %.2fx /proc/kcore\n",
 		       j1 / r, l / m, k / m }'
 done
-echo "(LiME hands its kernel mapping of each page to the file's write: to"
-echo " /dev/null nothing reads it, so that line does not measure a dump)"
+echo "(LiME returns at once to /dev/null, with or without compress=1:"
+echo " those lines do not measure a dump)"
