@@ -443,9 +443,12 @@ def mem_usage():
         if abs(mine[k] - want) > slack:
             bad.append(f"{k}: memx {mine[k]}, makedumpfile {want}, "
                        f"allowed {slack}")
+    pcp = [open(path(f"pcp-{who}.txt")).read().strip()
+           for who in ("makedumpfile", "memx")]
     return (len(theirs) == 5 and not bad,
-            f"memx {mine} (own {own_b}/{own_a}), makedumpfile {theirs}\n" +
-            "\n".join(bad))
+            f"memx {mine} (own {own_b}/{own_a}), makedumpfile {theirs}\n"
+            f"on the per-CPU free lists before each: {pcp[0]} and {pcp[1]} "
+            "pages\n" + "\n".join(bad))
 
 
 MEMX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
