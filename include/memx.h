@@ -60,6 +60,8 @@ struct memx_ops {
 		     struct memx_range *ram);
 	/* MEMX_IOC_VTOP; NULL: ENOTTY */
 	int (*vtop)(struct memx_vtop *vtop);
+	/* MEMX_IOC_CPU_REGS of an existing CPU; NULL: ENOTTY */
+	int (*cpu_regs)(struct memx_cpu_regs *r);
 	/* The caller's own memory, which writes neither log nor taint. */
 	bool (*is_user)(u64 addr);
 	/* mm_revoke.c: the file offset of the direct-map page of @pfn */
@@ -88,6 +90,11 @@ extern const struct memx_ops memx_kvirt_ops;
 /* mm_x86.c: the architecture's answers */
 bool memx_arch_is_user(u64 addr);
 int memx_kmap_lookup(unsigned long addr, struct memx_kmap *map);
+
+/* mm_cpu_x86.c: MEMX_IOC_CPU_REGS, through an NMI handler */
+int memx_cpu_regs(struct memx_cpu_regs *r);
+int memx_cpu_init(void);
+void memx_cpu_exit(void);
 
 /*
  * mm_access.c: each returns the bytes moved, or a negative errno when the

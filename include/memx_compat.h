@@ -86,4 +86,13 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #define MEMX_EXTABLE_MC(from, to)	_ASM_EXTABLE_FAULT(from, to)
 #endif
 
+/*
+ * Linux 6.16's x86/msr clean-up renamed the 64-bit MSR read rdmsrl() to
+ * rdmsrq(); both are macros.
+ */
+#include <asm/msr.h>
+#ifndef rdmsrq
+#define rdmsrq(msr, val)	rdmsrl(msr, val)
+#endif
+
 #endif /* _MEMX_COMPAT_H */

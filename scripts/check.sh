@@ -399,7 +399,7 @@ esac
 lines=${KERNELS:-6.1,6.12,7.2,debug}
 # The memx command is user space: its tests run in the main boot only, but
 # for --exclude's, which read the struct page layout of each kernel.
-all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test,memx_exclude_test
+all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test,memx_exclude_test,memx_cpu_test
 boots=() clients_lines=()
 for l in ${lines//,/ }; do
 	case "$l" in
@@ -427,7 +427,7 @@ for l in ${lines//,/ }; do
 		host_unit_tests
 		# name, kernel, CPU (max: 5-level paging), tests, memx params
 		boots+=("main $kver max $all,memx_tool_test,memx_stress -"
-			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_compat32_test,memx_policy_test writable=1"
+			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_compat32_test,memx_policy_test,memx_cpu_test writable=1"
 			"rt $abi-rt-amd64 max $all -")
 		;;
 	6.12|7.2)

@@ -4,6 +4,9 @@
  * layout, so .compat_ioctl passes them through unchanged.  Checked against
  * /proc/kallsyms, /proc/version and /proc/kcore.
  */
+#include <sched.h>
+#include <sys/syscall.h>
+
 #include "kselftest_harness.h"
 #include "memx_test.h"
 
@@ -51,6 +54,21 @@ TEST_F(compat, ioctl_read_of_linux_banner)
 	EXPECT_EQ(-1, ioc_xfer(self->kmem, MEMX_IOC_WRITE, self->banner, buf,
 			       1));
 	EXPECT_EQ(EBADF, errno);
+}
+
+/* MEMX_IOC_CPU_REGS of its own CPU, from 32 bits: the caller, in the kernel. */
+TEST_F(compat, ioctl_cpu_regs_of_own_cpu)
+{
+	struct memx_cpu_regs r = { .cpu = 0 };
+	cpu_set_t cpu0;
+
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu0), &cpu0));
+	ASSERT_EQ(0, ioctl(self->kmem, MEMX_IOC_CPU_REGS, &r));
+	EXPECT_EQ(syscall(SYS_gettid), r.pid);
+	EXPECT_EQ(0, r.flags);
+	EXPECT_EQ(0x10, r.regs[17]);	/* cs: __KERNEL_CS */
 }
 
 /* MEMX_IOC_VTOP gives kcore's physical address; memx reads the banner there. */

@@ -119,6 +119,7 @@ const struct memx_ops memx_kvirt_ops = {
 	.write		= memx_kvirt_write,
 	.frame		= memx_kvirt_frame,
 	.vtop		= memx_kvirt_vtop,
+	.cpu_regs	= memx_cpu_regs,
 	.is_user	= memx_arch_is_user,
 	.pgoff		= memx_kvirt_pgoff,
 };

@@ -205,6 +205,29 @@ static long memx_ioctl_vtop(struct file *file, void __user *argp)
 	return 0;
 }
 
+static long memx_ioctl_cpu_regs(struct file *file, void __user *argp)
+{
+	const struct memx_node *node = file->private_data;
+	struct memx_cpu_regs r;
+	int err;
+
+	if (!node->ops->cpu_regs)
+		return -ENOTTY;
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	if (r.cpu >= nr_cpu_ids)
+		return -EINVAL;
+	err = node->ops->cpu_regs(&r);
+	if (err)
+		return err;
+	r.pad = 0;
+	if (copy_to_user(argp, &r, sizeof(r)))
+		return -EFAULT;
+	return 0;
+}
+
 static long memx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
@@ -216,6 +239,8 @@ static long memx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return memx_ioctl_xfer(file, argp, false);
 	case MEMX_IOC_WRITE:
 		return memx_ioctl_xfer(file, argp, true);
+	case MEMX_IOC_CPU_REGS:
+		return memx_ioctl_cpu_regs(file, argp);
 	}
 	return -ENOTTY;
 }
@@ -256,6 +281,9 @@ static int __init memx_init(void)
 	err = memx_revoke_init(memx_nodes, ARRAY_SIZE(memx_nodes));
 	if (err)
 		return err;
+	err = memx_cpu_init();
+	if (err)
+		goto err_revoke;
 	for (i = 0; i < ARRAY_SIZE(memx_nodes); i++) {
 		err = misc_register(&memx_nodes[i].misc);
 		if (err) {
@@ -269,6 +297,8 @@ static int __init memx_init(void)
 err_deregister:
 	while (i--)
 		misc_deregister(&memx_nodes[i].misc);
+	memx_cpu_exit();
+err_revoke:
 	memx_revoke_exit();
 	return err;
 }
@@ -279,6 +309,7 @@ static void __exit memx_exit(void)
 
 	while (i--)
 		misc_deregister(&memx_nodes[i].misc);
+	memx_cpu_exit();
 	memx_revoke_exit();
 }
 

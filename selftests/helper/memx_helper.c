@@ -20,6 +20,12 @@
  *   churn       write 1 to start a thread that vmallocs and vfrees buffers
  *               in a loop, 0 to stop it; churn_addr is the last buffer's
  *               address, usually freed by the time anyone reads it
+ *   spin        write 1: the writing thread spins in helper_spin() with
+ *               interrupts off until 0 is written (at most HOLD_MAX_NS)
+ *   nmi_hold    write 1: the writing thread's CPU sends itself an NMI and
+ *               spins in the handler until 0 is written (at most
+ *               HOLD_MAX_NS), taking no other NMI meanwhile; reads 1 while
+ *               it spins there
  */
 
 #include <linux/debugfs.h>
@@ -30,9 +36,13 @@
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
+#include <linux/timekeeping.h>
+#include <asm/apic.h>
+#include <asm/nmi.h>
 #include <asm/set_memory.h>
 
 #define VBUF_PAGES	4
+#define HOLD_MAX_NS	(10 * NSEC_PER_SEC)
 
 static struct dentry *helper_dir;
 static void __iomem *edu_mmio;
@@ -49,6 +59,9 @@ static char upte_result[32] = "none\n";
 static struct task_struct *churn_task;
 static u64 churn_addr;
 static DEFINE_MUTEX(churn_lock);
+static bool spin_on, hold_on;
+static int hold_cpu = -1;
+static bool held;
 
 static int vbuf_phys_show(struct seq_file *m, void *unused)
 {
@@ -227,6 +240,92 @@ static const struct file_operations churn_fops = {
 	.write	= churn_write,
 };
 
+/*
+ * Until @on is cleared or HOLD_MAX_NS passed; NMI-safe, interrupts off.
+ * The clock is read every 1024 turns: the loop runs in its caller's code.
+ */
+static __always_inline void hold_while(const bool *on)
+{
+	u64 end = ktime_get_mono_fast_ns() + HOLD_MAX_NS;
+	unsigned int i = 0;
+
+	while (READ_ONCE(*on) &&
+	       (++i % 1024 || ktime_get_mono_fast_ns() < end))
+		cpu_relax();
+}
+
+/* What memx's MEMX_IOC_CPU_REGS must find on a CPU with interrupts off. */
+static noinline void helper_spin(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	hold_while(&spin_on);
+	local_irq_restore(flags);
+}
+
+static ssize_t spin_write(struct file *file, const char __user *ubuf,
+			  size_t len, loff_t *ppos)
+{
+	bool on;
+	int err = kstrtobool_from_user(ubuf, len, &on);
+
+	if (err)
+		return err;
+	WRITE_ONCE(spin_on, on);
+	if (on)
+		helper_spin();
+	return len;
+}
+
+static const struct file_operations spin_fops = {
+	.owner	= THIS_MODULE,
+	.write	= spin_write,
+};
+
+static int hold_nmi(unsigned int type, struct pt_regs *regs)
+{
+	if (READ_ONCE(hold_cpu) != smp_processor_id())
+		return NMI_DONE;
+	WRITE_ONCE(hold_cpu, -1);
+	WRITE_ONCE(held, true);
+	hold_while(&hold_on);
+	WRITE_ONCE(held, false);
+	return NMI_HANDLED;
+}
+
+static ssize_t hold_write(struct file *file, const char __user *ubuf,
+			  size_t len, loff_t *ppos)
+{
+	bool on;
+	int cpu, err = kstrtobool_from_user(ubuf, len, &on);
+
+	if (err)
+		return err;
+	WRITE_ONCE(hold_on, on);
+	if (on) {
+		cpu = get_cpu();
+		WRITE_ONCE(hold_cpu, cpu);
+		apic->send_IPI_mask(cpumask_of(cpu), NMI_VECTOR);
+		put_cpu();
+	}
+	return len;
+}
+
+static ssize_t hold_read(struct file *file, char __user *ubuf, size_t len,
+			 loff_t *ppos)
+{
+	char buf[2] = { READ_ONCE(held) ? '1' : '0', '\n' };
+
+	return simple_read_from_buffer(ubuf, len, ppos, buf, sizeof(buf));
+}
+
+static const struct file_operations hold_fops = {
+	.owner	= THIS_MODULE,
+	.read	= hold_read,
+	.write	= hold_write,
+};
+
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	int err;
@@ -284,12 +383,19 @@ static int __init helper_init(void)
 	debugfs_create_file("upte", 0600, helper_dir, NULL, &upte_fops);
 	debugfs_create_file("churn", 0200, helper_dir, NULL, &churn_fops);
 	debugfs_create_x64("churn_addr", 0400, helper_dir, &churn_addr);
+	debugfs_create_file("spin", 0200, helper_dir, NULL, &spin_fops);
+	debugfs_create_file("nmi_hold", 0600, helper_dir, NULL, &hold_fops);
 
-	err = pci_register_driver(&edu_driver);
+	err = register_nmi_handler(NMI_LOCAL, hold_nmi, 0, "memx_helper");
 	if (err)
 		goto err_wc;
+	err = pci_register_driver(&edu_driver);
+	if (err)
+		goto err_nmi;
 	return 0;
 
+err_nmi:
+	unregister_nmi_handler(NMI_LOCAL, "memx_helper");
 err_wc:
 	wc_teardown();
 err_protnone:
@@ -303,6 +409,7 @@ err_remove_dir:
 static void __exit helper_exit(void)
 {
 	pci_unregister_driver(&edu_driver);
+	unregister_nmi_handler(NMI_LOCAL, "memx_helper");
 	debugfs_remove_recursive(helper_dir);
 	churn_stop();
 	wc_teardown();
