@@ -8,8 +8,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 TOOL_CFLAGS ?= -O2 -Wall
 TOOL_LDFLAGS ?= -static
-TOOL_SRC := tools/memx.c tools/memx_dump.c tools/memx_exclude.c tools/memx_hash.c \
-	tools/memx_kdump.c tools/memx_lib.c
+TOOL_SRC := tools/memx.c tools/memx_cpus.c tools/memx_dump.c tools/memx_exclude.c \
+	tools/memx_hash.c tools/memx_kdump.c tools/memx_lib.c
 # kdump's page compressors and --hash's SHA-256 (nettle); snappy is C++,
 # which a static link names.
 TOOL_LIBS := -lzstd -llzo2 -lsnappy -lz -lnettle

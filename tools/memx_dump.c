@@ -6,9 +6,10 @@
  *   raw   offsets are physical addresses: a sparse file, or on a stream
  *         (standard output, a pipe, a device) holes written as zeros
  *   lime  LiME's format: per range a 32-byte header, then the bytes
- *   elf   a kdump-style ELF64 core: a VMCOREINFO note read through memx, one
- *         PT_LOAD for the kernel image first (as /proc/vmcore has it), then
- *         one per RAM range (p_paddr physical, p_vaddr the direct map)
+ *   elf   a kdump-style ELF64 core: the CPUs' and VMCOREINFO's notes
+ *         (memx_cpus.c), one PT_LOAD for the kernel image first (as
+ *         /proc/vmcore has it), then one per RAM range (p_paddr physical,
+ *         p_vaddr the direct map)
  *   kdump makedumpfile's kdump-compressed format (memx_kdump.c)
  *
  * A page that cannot be read (secretmem, hwpoison) is written as zeros
@@ -298,23 +299,6 @@ static uint64_t ksym(const char *name)
 	return addr;
 }
 
-size_t dump_note(struct dump *d, uint8_t **note)
-{
-	unsigned long long paddr;
-	unsigned int size;
-	FILE *f = fopen("/sys/kernel/vmcoreinfo", "r");
-	int ok = f && fscanf(f, "%llx %x", &paddr, &size) == 2;
-
-	if (f)
-		fclose(f);
-	if (!ok)
-		return 0;
-	*note = malloc(size);
-	if (!*note || pread(d->mem, *note, size, paddr) != (ssize_t)size)
-		return 0;
-	return memx_note_length(*note, size);
-}
-
 /* The kernel image mapping, in slot 0, over the RAM range it lies in. */
 static int image_segment(struct dump *d)
 {
@@ -341,18 +325,16 @@ static int image_segment(struct dump *d)
 }
 
 /*
- * The notes: VMCOREINFO's, then with --hash room for the MEMX note at
- * *@memx_off; their length, or 0.
+ * The notes: the CPUs' and VMCOREINFO's, then with --hash room for the
+ * MEMX note at *@memx_off; their length, or 0.
  */
 static size_t elf_notes(struct dump *d, uint8_t **notes, size_t *memx_off)
 {
-	size_t len = dump_note(d, notes), memx_len;
+	size_t info, len = dump_notes(d, notes, &info), memx_len;
 	uint8_t *more;
 
-	if (!len) {
-		fprintf(stderr, "memx: cannot read VMCOREINFO through /dev/memx\n");
+	if (!len)
 		return 0;
-	}
 	*memx_off = len;
 	if (!d->digest)
 		return len;

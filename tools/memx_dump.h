@@ -50,8 +50,12 @@ ssize_t dump_read(struct dump *d, void *buf, uint64_t addr, size_t len,
 /* The progress line on a terminal; @last ends it. */
 void dump_progress(struct dump *d, int last);
 
-/* The VMCOREINFO note, read through memx, in *@note; its length or 0. */
-size_t dump_note(struct dump *d, uint8_t **note);
+/*
+ * The notes an ELF or kdump dump starts with (memx_cpus.c): each online
+ * CPU's NT_PRSTATUS, then VMCOREINFO's, in *@notes (to free); their length,
+ * or 0 after a message.  *@info: VMCOREINFO's note's offset in them.
+ */
+size_t dump_notes(struct dump *d, uint8_t **notes, size_t *info);
 
 /* --format kdump; --compress NAME is known to it. */
 int dump_kdump(struct dump *d);

@@ -4,9 +4,10 @@
  * format, which crash, drgn (through libkdumpfile) and makedumpfile read.
  *
  *   block 0      struct kdump_header
- *   block 1...   struct kdump_sub_header, then the VMCOREINFO ELF note
- *                (offset_vmcoreinfo points into it: makedumpfile moves the
- *                two together when it filters the dump again)
+ *   block 1...   struct kdump_sub_header, then the ELF notes: the CPUs'
+ *                NT_PRSTATUS and VMCOREINFO's (offset_vmcoreinfo points
+ *                into them: makedumpfile moves them together when it
+ *                filters the dump again)
  *   bitmaps      the frames of RAM, then the frames the dump holds (a page
  *                memx cannot read, secretmem or hwpoison, is absent, and
  *                so is each page --exclude leaves out: memx_exclude.c)
@@ -578,17 +579,19 @@ static size_t note_text(const uint8_t *note, uint64_t *len)
 }
 
 /*
- * Block 0, then the sub-header and the notes in block 1 on: VMCOREINFO's,
- * then with --hash the MEMX note (@memx_len bytes).
+ * Block 0, then the sub-header and the notes in block 1 on: the CPUs' and
+ * VMCOREINFO's (at @info), then with --hash the MEMX note (@memx_len
+ * bytes).
  */
 static int kdump_headers(struct kdump *k, const uint8_t *note,
-			 size_t note_len, size_t memx_len, uint32_t sub_blocks)
+			 size_t note_len, size_t info, size_t memx_len,
+			 uint32_t sub_blocks)
 {
 	struct kdump_header h = { .signature = "KDUMP   ",
 				  .header_version = KDUMP_VERSION };
 	struct kdump_sub_header sh = { .dump_level = k->d->level };
 	uint64_t off = PAGE + sizeof(sh);
-	size_t text = note_text(note, &sh.size_vmcoreinfo);
+	size_t text = info + note_text(note + info, &sh.size_vmcoreinfo);
 	int64_t phys_base = 0;
 	struct utsname u;
 	struct timeval tv;
@@ -781,7 +784,7 @@ int dump_kdump(struct dump *d)
 			   .freed = PTHREAD_COND_INITIALIZER };
 	uint8_t *note = NULL;
 	uint32_t sub_blocks;
-	size_t note_len;
+	size_t note_len, info;
 	uint64_t map_off, text_len;
 	size_t text, memx_len;
 	int ret = -1;
@@ -790,15 +793,11 @@ int dump_kdump(struct dump *d)
 		fprintf(stderr, "memx: kdump seeks back to its page table: give -o a file\n");
 		return -1;
 	}
-	note_len = dump_note(d, &note);
-	if (!note_len) {
-		fprintf(stderr, "memx: cannot read VMCOREINFO through /dev/memx\n");
-		goto out;
-	}
-	if (kdump_setup(&k))
+	note_len = dump_notes(d, &note, &info);
+	if (!note_len || kdump_setup(&k))
 		goto out;
 	if (d->level) {
-		text = note_text(note, &text_len);
+		text = info + note_text(note + info, &text_len);
 		k.excl = excl_new(d, (const char *)note + text, text_len);
 		if (!k.excl)
 			goto out;
@@ -819,7 +818,7 @@ int dump_kdump(struct dump *d)
 	}
 	if (kdump_ranges(&k))
 		goto out;
-	if (kdump_headers(&k, note, note_len, memx_len, sub_blocks) ||
+	if (kdump_headers(&k, note, note_len, info, memx_len, sub_blocks) ||
 	    dump_write_at(d, k.ram_map, k.map_bytes, map_off) ||
 	    dump_write_at(d, k.dump_map, k.map_bytes, map_off + k.map_bytes) ||
 	    dump_write_at(d, k.desc, k.ndesc * sizeof(*k.desc), k.desc_off))

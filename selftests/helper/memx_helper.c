@@ -22,6 +22,9 @@
  *               address, usually freed by the time anyone reads it
  *   spin        write 1: the writing thread spins in helper_spin() with
  *               interrupts off until 0 is written (at most HOLD_MAX_NS)
+ *   loop        write 1: the writing thread loops in helper_loop(), in the
+ *               kernel with interrupts on, until 0 is written or a signal
+ *               comes; reads how many threads loop there
  *   nmi_hold    write 1: the writing thread's CPU sends itself an NMI and
  *               spins in the handler until 0 is written (at most
  *               HOLD_MAX_NS), taking no other NMI meanwhile; reads 1 while
@@ -34,6 +37,7 @@
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/pci.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
 #include <linux/timekeeping.h>
@@ -59,8 +63,9 @@ static char upte_result[32] = "none\n";
 static struct task_struct *churn_task;
 static u64 churn_addr;
 static DEFINE_MUTEX(churn_lock);
-static bool spin_on, hold_on;
+static bool spin_on, loop_on, hold_on;
 static int hold_cpu = -1;
+static atomic_t loopers = ATOMIC_INIT(0);
 static bool held;
 
 static int vbuf_phys_show(struct seq_file *m, void *unused)
@@ -283,6 +288,58 @@ static const struct file_operations spin_fops = {
 	.write	= spin_write,
 };
 
+/*
+ * A task running in the kernel, for a dump's CPU notes to catch there: in
+ * this function itself, but for one turn in 4096 (cond_resched()).
+ */
+static noinline int helper_loop(void)
+{
+	unsigned int i = 0;
+	int err = 0;
+
+	atomic_inc(&loopers);
+	while (READ_ONCE(loop_on)) {
+		if (signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		if (!(++i % 4096))
+			cond_resched();
+		cpu_relax();
+	}
+	atomic_dec(&loopers);
+	return err;
+}
+
+static ssize_t loop_write(struct file *file, const char __user *ubuf,
+			  size_t len, loff_t *ppos)
+{
+	bool on;
+	int err = kstrtobool_from_user(ubuf, len, &on);
+
+	if (err)
+		return err;
+	WRITE_ONCE(loop_on, on);
+	if (on)
+		err = helper_loop();
+	return err ? err : len;
+}
+
+static ssize_t loop_read(struct file *file, char __user *ubuf, size_t len,
+			 loff_t *ppos)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d\n", atomic_read(&loopers));
+
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations loop_fops = {
+	.owner	= THIS_MODULE,
+	.read	= loop_read,
+	.write	= loop_write,
+};
+
 static int hold_nmi(unsigned int type, struct pt_regs *regs)
 {
 	if (READ_ONCE(hold_cpu) != smp_processor_id())
@@ -384,6 +441,7 @@ static int __init helper_init(void)
 	debugfs_create_file("churn", 0200, helper_dir, NULL, &churn_fops);
 	debugfs_create_x64("churn_addr", 0400, helper_dir, &churn_addr);
 	debugfs_create_file("spin", 0200, helper_dir, NULL, &spin_fops);
+	debugfs_create_file("loop", 0600, helper_dir, NULL, &loop_fops);
 	debugfs_create_file("nmi_hold", 0600, helper_dir, NULL, &hold_fops);
 
 	err = register_nmi_handler(NMI_LOCAL, hold_nmi, 0, "memx_helper");

@@ -8,7 +8,8 @@
 # console shows a panic or any line of the badness list.  Appends
 # "pass fail skip" to $MEMX_TALLY when set.  Needs MEMX_KERNEL,
 # MEMX_INITRAMFS, MEMX_OUT; MEMX_CPU picks the QEMU CPU (max: 5-level paging),
-# MEMX_MEM the RAM (5G), MEMX_QEMU_EXTRA adds QEMU options.
+# MEMX_MEM the RAM (5G), MEMX_SMP the vCPUs (2), MEMX_QEMU_EXTRA adds QEMU
+# options.
 set -uo pipefail
 
 name=$1 mode=$2 tests=$3 params=$4 extra=${5:-}
@@ -23,7 +24,7 @@ cmdline+=" movablecore=1G kfence.sample_interval=100 memxt_mode=$mode memxt_test
 cmdline+=" memxt_params=$params $extra"
 
 qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "${MEMX_CPU:-max}"
-      -smp 2 -m "${MEMX_MEM:-5G}"
+      -smp "${MEMX_SMP:-2}" -m "${MEMX_MEM:-5G}"
       -kernel "$MEMX_KERNEL" -initrd "$MEMX_INITRAMFS" -append "$cmdline"
       -device edu -display none -monitor none -no-reboot
       ${MEMX_QEMU_EXTRA:-})
