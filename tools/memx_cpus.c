@@ -2,10 +2,12 @@
 /*
  * memx dump: the notes an ELF or kdump dump starts with, as /proc/vmcore
  * orders them: an NT_PRSTATUS note for each online CPU, in CPU order, laid
- * out as the kernel's crash_save_cpu() lays out its own (the thread
- * running there in pr_pid, the registers an NMI found there in pr_reg, from
- * MEMX_IOC_CPU_REGS), then VMCOREINFO's note, read through /dev/memx.
- * crash and drgn take a running task's stack from its CPU's note.
+ * out as the kernel's crash_save_cpu() lays out its own, with the registers
+ * an NMI found there (MEMX_IOC_CPU_REGS) in pr_reg, then VMCOREINFO's note,
+ * read through /dev/memx.  pr_pid is the CPU number + 1, as in the dumps of
+ * a running kernel that QEMU's dump-guest-memory writes: a dump whose
+ * VMCOREINFO has no CRASHTIME is one of those to drgn, which finds CPU N's
+ * note by that pid (crash takes the notes in order, one an online CPU).
  */
 #include <elf.h>
 #include <errno.h>
@@ -29,8 +31,8 @@ _Static_assert(sizeof(elf_gregset_t) <=
 	       sizeof(((struct memx_cpu_regs *)0)->regs),
 	       "memx_cpu_regs holds an elf_gregset_t");
 
-/* CPU @r->cpu's note at @out. */
-static void prstatus_note(const struct memx_cpu_regs *r, uint8_t *out)
+/* A CPU's note at @out: @r's registers, and @pid. */
+static void prstatus_note(const struct memx_cpu_regs *r, int pid, uint8_t *out)
 {
 	Elf64_Nhdr nh = { .n_namesz = sizeof(CORE_NAME),
 			  .n_descsz = sizeof(struct elf_prstatus),
@@ -38,7 +40,7 @@ static void prstatus_note(const struct memx_cpu_regs *r, uint8_t *out)
 	struct elf_prstatus ps;
 
 	memset(&ps, 0, sizeof(ps));
-	ps.pr_pid = r->pid;
+	ps.pr_pid = pid;
 	memcpy(&ps.pr_reg, r->regs, sizeof(ps.pr_reg));
 	memset(out, 0, PRSTATUS_NOTE);
 	memcpy(out, &nh, sizeof(nh));
@@ -50,31 +52,36 @@ static void prstatus_note(const struct memx_cpu_regs *r, uint8_t *out)
  * Appends the notes of CPUs 0 on to *@notes (*@len bytes so far) until
  * the first CPU number beyond the possible ones; 0 or -1.  An offline
  * CPU has no note, as in /proc/vmcore.  A CPU that does not answer gets
- * a note of zeros, so the notes still follow the online CPUs' order.
+ * a note of zeros with pid 0, which drgn finds for no CPU, so the notes
+ * still follow the online CPUs' order.
  */
 static int cpu_notes(struct dump *d, uint8_t **notes, size_t *len)
 {
 	struct memx_cpu_regs r;
 	uint8_t *more;
+	int pid, err;
 
 	for (r.cpu = 0;; r.cpu++) {
+		pid = r.cpu + 1;
 		if (ioctl(d->kmem, MEMX_IOC_CPU_REGS, &r)) {
-			if (errno == ENXIO)
+			err = errno;
+			if (err == ENXIO)
 				continue;
-			if (errno == EINVAL)
+			if (err == EINVAL)
 				return 0;
 			fprintf(stderr, "memx: cannot read CPU %u's registers: %s%s\n",
-				r.cpu, strerror(errno),
-				errno == EBUSY ? " (its note is empty)" : "");
-			if (errno != EBUSY)
+				r.cpu, strerror(err),
+				err == EBUSY ? " (its note is empty)" : "");
+			if (err != EBUSY)
 				return -1;
 			memset(&r.flags, 0, sizeof(r) - sizeof(r.cpu));
+			pid = 0;
 		}
 		more = realloc(*notes, *len + PRSTATUS_NOTE);
 		if (!more)
 			return -1;
 		*notes = more;
-		prstatus_note(&r, more + *len);
+		prstatus_note(&r, pid, more + *len);
 		*len += PRSTATUS_NOTE;
 	}
 }

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
-"""What the checks run in the sid root share: TAP lines, /proc's view of
-the tasks, and a child sleeping in nanosleep with a descriptor open."""
+"""What the checks share: TAP lines, /proc's view of the tasks, a child
+sleeping in nanosleep with a descriptor open, and the CPU notes of a dump."""
 
 import os
 import re
+import struct
 import subprocess
 import time
 
@@ -93,3 +94,44 @@ def drgn_checks(prog, tap, who):
         f"{who} task list equals /proc ({len(pids)} tasks)",
         f"missing {sorted(stable - pids)}, extra "
         f"{sorted(pids - (seen_before | seen_after))}")
+
+
+NT_PRSTATUS = 1
+GREG = {"ip": 16, "cs": 17, "sp": 19}    # struct user_regs_struct
+
+
+def dump_notes(file):
+    """The ELF notes of dump FILE (ELF: its PT_NOTE; kdump: the
+    sub-header's), as (n_type, name, desc) in file order."""
+    with open(file, "rb") as f:
+        head = f.read(464)
+        if head[:4] == b"\x7fELF":
+            phoff, = struct.unpack_from("<Q", head, 32)
+            phnum, = struct.unpack_from("<H", head, 56)
+            f.seek(phoff)
+            for _ in range(phnum):
+                ptype, _, off, _, _, size = struct.unpack("<IIQQQQ",
+                                                          f.read(56)[:40])
+                if ptype == 4:
+                    break
+        else:
+            block, = struct.unpack_from("<i", head, 428)
+            f.seek(block + 48)
+            off, size = struct.unpack("<QQ", f.read(16))
+        f.seek(off)
+        blob = f.read(size)
+    found, pos = [], 0
+    while pos + 12 <= len(blob):
+        namesz, descsz, ntype = struct.unpack_from("<III", blob, pos)
+        desc = pos + 12 + (namesz + 3) // 4 * 4
+        found.append((ntype, blob[pos + 12:pos + 11 + namesz],
+                      blob[desc:desc + descsz]))
+        pos = desc + (descsz + 3) // 4 * 4
+    return found
+
+
+def cpu_notes(file):
+    """Dump FILE's NT_PRSTATUS notes, one a CPU: (pid, registers)."""
+    return [(struct.unpack_from("<i", d, 32)[0],
+             struct.unpack_from("<27Q", d, 112))
+            for t, n, d in dump_notes(file) if (t, n) == (NT_PRSTATUS, b"CORE")]

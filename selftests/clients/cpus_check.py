@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+"""sid's crash 9 and drgn 0.3 on a level-31 kdump that memx took on CPU 0
+while the helper module's kernel loop ran on CPU 1 (its PID in
+DIR/loop.pid): one NT_PRSTATUS note a CPU, pid CPU + 1, CPU 1's in kernel
+mode; crash's bt -a shows the loop on CPU 1 from that note's registers
+("exception RIP: helper_loop"), through loop_write and vfs_write; drgn's
+stack trace of the loop starts at the note's RIP and goes through
+helper_loop, loop_write and vfs_write.  When crash refuses this kernel
+through /proc/kcore as well, its crash check is a skip in its own words.
+Run in the test VM, chrooted into the sid root.
+Usage: cpus_check.py VMLINUX DIR FIRST_TAP_NUMBER"""
+
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from clientlib import GREG, Tap, cpu_notes, read  # noqa: E402
+
+vmlinux, where = sys.argv[1], sys.argv[2]
+tap = Tap(int(sys.argv[3]))
+dump = os.path.join(where, "memx.kdump")
+helper = os.path.join(where, "memx_helper.ko")
+loop = int(read(os.path.join(where, "loop.pid")))
+FRAMES = ("helper_loop", "loop_write", "vfs_write")
+
+
+def crash(source, cmds):
+    r = subprocess.run(["crash", "-s", vmlinux, source], input=cmds + "exit\n",
+                       capture_output=True, text=True, errors="replace",
+                       timeout=900)
+    return r.returncode, r.stdout + r.stderr
+
+
+def refusal(rc, text):
+    lines = [line for line in text.splitlines() if line.startswith("crash: ")]
+    return (lines[-1] if lines else f"exit {rc}") if rc else None
+
+
+
+
+def note_check():
+    cpus = cpu_notes(dump)
+    regs = cpus[1][1]
+    return ([p for p, _ in cpus] == list(range(1, os.cpu_count() + 1)) and
+            regs[GREG["cs"]] == 0x10,
+            f"loop {loop}, notes "
+            f"{[(p, hex(r[GREG['ip']])) for p, r in cpus]}")
+
+
+def crash_check(what):
+    regs = cpu_notes(dump)[1][1]
+    rc, text = crash(dump, "bt -a\n")
+    refused = refusal(rc, text)
+    if refused and refusal(*crash("/proc/kcore", "")) == refused:
+        tap.skip(what, "crash refuses this kernel through /proc/kcore "
+                 f"too: {refused}")
+        return None
+    on_cpu1 = re.search(r"^PID: (\d+)\s+TASK: \S+\s+CPU: 1\s", text, re.M)
+    return (rc == 0 and on_cpu1 and int(on_cpu1[1]) == loop and
+            "[exception RIP: helper_loop+" in text and
+            f"RIP: {regs[GREG['ip']]:016x}  RSP: {regs[GREG['sp']]:016x}"
+            in text and all(f in text for f in FRAMES[1:]), text[-2000:])
+
+
+def drgn_check():
+    import drgn
+    from drgn.helpers.linux.pid import find_task
+
+    ip = cpu_notes(dump)[1][1][GREG["ip"]]
+    prog = drgn.Program()
+    prog.set_core_dump(dump)
+    prog.load_debug_info([vmlinux, helper])
+    trace = prog.stack_trace(find_task(prog, loop))
+    names = [f.name for f in trace]
+    return (trace[0].pc == ip and all(f in names for f in FRAMES),
+            f"first pc {trace[0].pc:#x}, note {ip:#x}\n{names}")
+
+
+def run(what, fn, *args):
+    """One TAP line; an exception in the check is its failure."""
+    try:
+        res = fn(*args)
+    except Exception as e:  # the check's own failure, reported
+        res = (False, repr(e))
+    if res is not None:
+        tap(res[0], what, res[1])
+
+
+run("CPU notes: one a CPU, pid CPU + 1, CPU 1's in kernel mode",
+    note_check)
+what = ("crash 9 bt -a on the kdump: the loop on CPU 1, from its note's "
+        "registers ('exception RIP: helper_loop'), through loop_write and "
+        "vfs_write")
+run(what, crash_check, what)
+run("drgn 0.3 on the kdump: the kernel loop's stack trace starts at its "
+    "note's RIP, through helper_loop, loop_write and vfs_write", drgn_check)
