@@ -425,9 +425,10 @@ for l in ${lines//,/ }; do
 		packages
 		echo "== unit tests of the memx command (host)"
 		host_unit_tests
-		# name, kernel, CPU (max: 5-level paging), tests, memx params
+		# name, kernel, CPU (max: 5-level paging), tests, memx params;
+		# memx_policy_test raises lockdown for good: it runs last.
 		boots+=("main $kver max $all,memx_tool_test,memx_stress -"
-			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_compat32_test,memx_policy_test,memx_cpu_test writable=1"
+			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_compat32_test,memx_cpu_test,memx_policy_test writable=1"
 			"rt $abi-rt-amd64 max $all -")
 		;;
 	6.12|7.2)
