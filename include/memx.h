@@ -3,8 +3,9 @@
  * memx: what the node code (mm_main.c) and the backends share.
  *
  * Layers call downward only: the node code calls the backends (mm_phys.c,
- * mm_kvirt.c), the backends call the architecture's page-table answers
- * (mm_x86.c) and the copies (mm_access.c).
+ * mm_kvirt.c), the backends call what classifies frames and kernel
+ * addresses (mm_frame.c) and the copies (mm_access.c), mm_frame.c calls the
+ * architecture's page-table answers (arch/<arch>/mm_arch.c).
  */
 #ifndef _MEMX_H
 #define _MEMX_H
@@ -20,7 +21,7 @@ struct memx_kmap {
 	unsigned long pfn;	/* frame of the page holding the address */
 	unsigned int shift;	/* log2 of the mapping's page size */
 	bool writable;		/* writable at every level */
-	unsigned long cache;	/* cache-type bits, in 4K-page form */
+	unsigned long cache;	/* memory-type bits, in the 4K-page entry's form */
 };
 
 /* The page behind an offset, as mmap and ptrace see it. */
@@ -81,20 +82,34 @@ void memx_log_write(const struct memx_node *node, const char *what,
 
 /* mm_phys.c */
 extern const struct memx_ops memx_phys_ops;
-bool memx_pfn_is_ram(unsigned long pfn, struct memx_range *ram);
-int memx_ram_page_check(unsigned long pfn);
 
 /* mm_kvirt.c */
 extern const struct memx_ops memx_kvirt_ops;
 
-/* mm_x86.c: the architecture's answers */
+/* mm_frame.c: System RAM, and what a frame and a kernel address are */
+bool memx_ram_next(u64 addr, struct memx_range *r);
+bool memx_ram_find(u64 addr, struct memx_range *ram);
+u64 memx_ram_end(void);
+bool memx_pfn_is_ram(unsigned long pfn, struct memx_range *ram);
+int memx_ram_page_check(unsigned long pfn);
+int memx_kaddr_kind(unsigned long addr, bool write, struct memx_kmap *map,
+		    struct memx_range *ram);
+
+/* arch/<arch>/mm_arch.c: the architecture's answers */
 bool memx_arch_is_user(u64 addr);
 int memx_kmap_lookup(unsigned long addr, struct memx_kmap *map);
 
-/* mm_cpu_x86.c: MEMX_IOC_CPU_REGS, through an NMI handler */
+/* arch/x86/mm_cpu.c: MEMX_IOC_CPU_REGS, through an NMI handler */
+#ifdef CONFIG_X86
 int memx_cpu_regs(struct memx_cpu_regs *r);
 int memx_cpu_init(void);
 void memx_cpu_exit(void);
+#define MEMX_CPU_REGS	memx_cpu_regs
+#else
+#define MEMX_CPU_REGS	NULL
+static inline int memx_cpu_init(void) { return 0; }
+static inline void memx_cpu_exit(void) { }
+#endif
 
 /*
  * mm_access.c: each returns the bytes moved, or a negative errno when the

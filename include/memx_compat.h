@@ -8,7 +8,6 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
-#include <asm/asm.h>
 
 /*
  * Linux 6.12 ("fs: add FOP_UNSIGNED_OFFSET to fop_flags", commit 641bb4394f40)
@@ -71,28 +70,6 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #include <linux/mem_encrypt.h>
 #define CC_ATTR_GUEST_MEM_ENCRYPT	0
 #define cc_platform_has(attr)		sev_active()
-#endif
-
-/*
- * Linux 5.16 ("x86/extable: Rework the exception table mechanics", commit
- * 46d28947d987) typed the exception-table entries; a load whose entry is
- * EX_TYPE_FAULT_MCE_SAFE survives a recoverable machine check.  Before it the
- * same meaning was the fault handler of _ASM_EXTABLE_FAULT.
- */
-#ifdef EX_TYPE_FAULT_MCE_SAFE
-#define MEMX_EXTABLE_MC(from, to) \
-	_ASM_EXTABLE_TYPE(from, to, EX_TYPE_FAULT_MCE_SAFE)
-#else
-#define MEMX_EXTABLE_MC(from, to)	_ASM_EXTABLE_FAULT(from, to)
-#endif
-
-/*
- * Linux 6.16's x86/msr clean-up renamed the 64-bit MSR read rdmsrl() to
- * rdmsrq(); both are macros.
- */
-#include <asm/msr.h>
-#ifndef rdmsrq
-#define rdmsrq(msr, val)	rdmsrl(msr, val)
 #endif
 
 #endif /* _MEMX_COMPAT_H */

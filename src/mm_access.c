@@ -7,9 +7,10 @@
  * registers, and 8-byte moves for RAM.  Data goes straight between the two
  * sides, without a bounce buffer, so kernel memory is never handed to
  * copy_to_user() (whose hardened-usercopy checks would BUG on slab objects
- * and kernel text).  Kernel loads go through memx_load_mc(), which survives
- * a page fault and a recoverable machine check (the copy_mc_*() guarantee,
- * kept at exact widths); kernel stores through __put_kernel_nofault(), user
+ * and kernel text).  Kernel loads go through the architecture's
+ * memx_arch_load(), which survives a page fault (and on x86-64 a recoverable
+ * machine check, the copy_mc_*() guarantee kept at exact widths); kernel
+ * stores through __put_kernel_nofault(), user
  * accesses through unsafe_get_user()/unsafe_put_user().  Each function
  * returns the bytes moved, or the error of the first access.
  */
@@ -18,7 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "memx.h"
-#include "memx_x86.h"
+#include "memx_arch.h"
 
 /* The largest of 8, 4, 2, 1 that is aligned at @addr and fits in @len. */
 static __always_inline size_t memx_width(unsigned long addr, size_t len)
@@ -32,29 +33,17 @@ static __always_inline size_t memx_width(unsigned long addr, size_t len)
 	return 1;
 }
 
-/* A kernel load into @val; a fault sets @err and leaves through @label. */
-#define memx_load(type, val, src, err, label)				\
-	do {								\
-		unsigned long __trap = 0;				\
-									\
-		memx_load_mc(type, val, src, __trap);			\
-		if (unlikely(__trap)) {					\
-			err = memx_trap_errno(__trap);			\
-			goto label;					\
-		}							\
-	} while (0)
-
 #define memx_kernel_to_user(type, dst, src, err, label)			\
 	do {								\
 		type __v;						\
-		memx_load(type, __v, src, err, label);			\
+		memx_arch_load(type, __v, src, err, label);			\
 		unsafe_put_user(__v, (type __user *)(dst), label);	\
 	} while (0)
 
 #define memx_kernel_to_buf(type, dst, src, err, label)			\
 	do {								\
 		type __v;						\
-		memx_load(type, __v, src, err, label);			\
+		memx_arch_load(type, __v, src, err, label);			\
 		memcpy((void *)(dst), &__v, sizeof(type));		\
 	} while (0)
 

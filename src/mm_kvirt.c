@@ -2,12 +2,12 @@
 /*
  * memx: the kernel-virtual backend of /dev/kmemx and /dev/allkmemx.
  *
- * An address is looked up in the kernel page tables (mm_x86.c) before
- * anything touches it: unmapped, not-present, non-canonical and guard
- * addresses are EFAULT; a frame that is not System RAM is I/O memory,
- * refused (kmemx) or accessed (allkmemx) with the exact-width, fault-safe
- * accessors of mm_access.c, so a mapping that goes away under us costs an
- * EFAULT, not an oops.
+ * An address is looked up in the kernel page tables (mm_frame.c and the
+ * architecture's mm_arch.c) before anything touches it: unmapped,
+ * not-present, non-canonical and guard addresses are EFAULT; a frame that
+ * is not System RAM is I/O memory, refused (kmemx) or accessed (allkmemx)
+ * with the exact-width, fault-safe accessors of mm_access.c, so a mapping
+ * that goes away under us costs an EFAULT, not an oops.
  */
 
 #include <linux/mm.h>
@@ -22,17 +22,9 @@
 static int memx_kvirt_check(u64 addr, bool write, bool io,
 			    struct memx_kmap *map, struct memx_range *ram)
 {
-	int err;
+	int kind = memx_kaddr_kind(addr, write, map, ram);
 
-	err = memx_kmap_lookup(addr, map);
-	if (err)
-		return err;
-	if (write && !map->writable)
-		return -EFAULT;
-	if (!memx_pfn_is_ram(map->pfn, ram))
-		return io ? 0 : -EIO;
-	err = memx_ram_page_check(map->pfn);
-	return err ? err : 1;
+	return kind || io ? kind : -EIO;
 }
 
 static ssize_t memx_kvirt_read(u64 addr, char __user *buf, size_t len,
@@ -119,7 +111,7 @@ const struct memx_ops memx_kvirt_ops = {
 	.write		= memx_kvirt_write,
 	.frame		= memx_kvirt_frame,
 	.vtop		= memx_kvirt_vtop,
-	.cpu_regs	= memx_cpu_regs,
+	.cpu_regs	= MEMX_CPU_REGS,
 	.is_user	= memx_arch_is_user,
 	.pgoff		= memx_kvirt_pgoff,
 };

@@ -19,6 +19,7 @@
 #include <linux/sched/signal.h>
 
 #include "memx.h"
+#include "memx_arch.h"
 #include "memx_compat.h"
 
 /*
@@ -44,7 +45,7 @@ static int memx_mmap_run(struct vm_area_struct *vma, unsigned long off,
 			 const struct memx_frame *run, unsigned long len)
 {
 	pgprot_t prot = __pgprot((pgprot_val(vma->vm_page_prot) &
-				  ~_PAGE_CACHE_MASK) | run->cache);
+				  ~MEMX_CACHE_MASK) | run->cache);
 
 	if (!run->io && cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT))
 		return -EPERM;

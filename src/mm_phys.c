@@ -9,94 +9,9 @@
  * the end of the "file".
  */
 
-#include <linux/ioport.h>
-#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
-#include <linux/page-flags.h>
 
 #include "memx.h"
-#include "memx_compat.h"
-
-static int memx_range_first(struct resource *res, void *arg)
-{
-	struct memx_range *r = arg;
-
-	r->start = res->start;
-	r->end = res->end;
-	return 1;
-}
-
-static int memx_range_last(struct resource *res, void *arg)
-{
-	struct memx_range *r = arg;
-
-	*r = (struct memx_range){ .start = res->start, .end = res->end };
-	return 0;
-}
-
-/* First System RAM at or above @addr (clipped to start there); false if none. */
-static bool memx_ram_next(u64 addr, struct memx_range *r)
-{
-	return walk_iomem_res_desc(IORES_DESC_NONE,
-				   IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
-				   addr, U64_MAX, r, memx_range_first) == 1;
-}
-
-/*
- * The System RAM at or above @addr into @ram, unless @ram already holds
- * @addr: the iomem tree is walked once a range, not once a page.
- */
-static bool memx_ram_find(u64 addr, struct memx_range *ram)
-{
-	if (addr >= ram->start && addr <= ram->end)
-		return true;
-	return memx_ram_next(addr, ram);
-}
-
-/* One past the last byte of System RAM: the size of the physical "file". */
-static u64 memx_ram_end(void)
-{
-	struct memx_range r = { .end = U64_MAX };
-
-	walk_iomem_res_desc(IORES_DESC_NONE,
-			    IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY,
-			    0, U64_MAX, &r, memx_range_last);
-	return r.end + 1;
-}
-
-/* The whole page is System RAM with a struct page. */
-bool memx_pfn_is_ram(unsigned long pfn, struct memx_range *ram)
-{
-	u64 pa = PFN_PHYS(pfn);
-
-	return pfn_valid(pfn) && memx_ram_find(pa, ram) && ram->start <= pa &&
-	       ram->end >= pa + PAGE_SIZE - 1;
-}
-
-/*
- * Unaccepted memory (TDX, SEV-SNP guests) is fatal to touch before the guest
- * accepts it; /proc/kcore skips it through range_contains_unaccepted_memory(),
- * which modules cannot call.  The first page of its block says it instead.
- */
-static bool memx_pfn_unaccepted(unsigned long pfn)
-{
-	struct page *head = pfn_to_online_page(ALIGN_DOWN(pfn,
-							  MAX_ORDER_NR_PAGES));
-
-	return head && memx_page_unaccepted(head);
-}
-
-/* An online, present, healthy, accepted RAM page: 0, -EFAULT or -EIO. */
-int memx_ram_page_check(unsigned long pfn)
-{
-	struct page *page = pfn_to_online_page(pfn);
-
-	if (!page || PageOffline(page) || memx_pfn_unaccepted(pfn))
-		return -EFAULT;
-	if (is_page_hwpoison(page))
-		return -EIO;
-	return 0;
-}
 
 /*
  * Check the page holding @addr for an access of *@len bytes, clipping *@len
@@ -107,7 +22,7 @@ static void *memx_phys_check(u64 addr, size_t *len, bool write,
 			     struct memx_kmap *map, struct memx_range *ram)
 {
 	unsigned long pfn = PHYS_PFN(addr);
-	unsigned long va;
+	unsigned long va = (unsigned long)__va(addr);
 	int err;
 
 	if (!memx_ram_find(addr, ram))
@@ -117,8 +32,6 @@ static void *memx_phys_check(u64 addr, size_t *len, bool write,
 	err = memx_ram_page_check(pfn);
 	if (err)
 		return ERR_PTR(err);
-
-	va = (unsigned long)__va(addr);
 	err = memx_kmap_lookup(va, map);
 	if (err)
 		return ERR_PTR(err);

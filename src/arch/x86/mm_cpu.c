@@ -25,7 +25,7 @@
 #include <asm/nmi.h>
 
 #include "memx.h"
-#include "memx_compat.h"
+#include "memx_arch.h"
 
 /* How long a CPU may take to answer: a TCG vCPU on a loaded host is slow. */
 #define MEMX_CPU_WAIT	(2 * HZ)
