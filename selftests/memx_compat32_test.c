@@ -26,7 +26,7 @@ FIXTURE_SETUP(compat)
 	ASSERT_LT(0, read_file("/proc/version", self->version,
 			       sizeof(self->version)));
 	self->len = strlen(self->version);
-	self->banner = ksym("linux_banner");
+	self->banner = kbanner();
 	ASSERT_NE(0, self->banner);
 }
 

@@ -9,7 +9,7 @@
 
 static void banner(void)
 {
-	uint64_t va = ksym("linux_banner"), pa;
+	uint64_t va = kbanner(), pa;
 	char buf[81] = "";
 	int kmem = open("/dev/kmemx", O_RDONLY);
 	int mem = open("/dev/memx", O_RDONLY);

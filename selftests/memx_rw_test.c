@@ -10,7 +10,6 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -51,7 +50,7 @@ FIXTURE_TEARDOWN(nodes)
 /* linux_banner through kmemx and allkmemx equals /proc/version. */
 TEST_F(nodes, banner_through_kmemx_and_allkmemx)
 {
-	uint64_t banner = ksym("linux_banner");
+	uint64_t banner = kbanner();
 	char buf[512];
 
 	ASSERT_NE(0, banner);
@@ -70,7 +69,7 @@ TEST_F(nodes, banner_through_kmemx_and_allkmemx)
 /* The same bytes at the physical address /proc/kcore gives for it. */
 TEST_F(nodes, banner_through_memx_at_kcore_physical_address)
 {
-	uint64_t pa, banner = ksym("linux_banner");
+	uint64_t pa, banner = kbanner();
 	char buf[512];
 
 	ASSERT_EQ(0, virt_to_phys_kcore(banner, &pa));
@@ -82,7 +81,7 @@ TEST_F(nodes, banner_through_memx_at_kcore_physical_address)
 /* MEMX_IOC_READ reads at an explicit address and leaves f_pos alone. */
 TEST_F(nodes, ioctl_read_leaves_position)
 {
-	uint64_t banner = ksym("linux_banner");
+	uint64_t banner = kbanner();
 	char buf[512];
 
 	ASSERT_EQ(4096, lseek(self->kmem, 4096, SEEK_SET));
@@ -106,7 +105,7 @@ TEST_F(nodes, pread_of_kernel_address_is_einval)
 {
 	char c;
 
-	EXPECT_EQ(-1, pread(self->kmem, &c, 1, (off_t)ksym("linux_banner")));
+	EXPECT_EQ(-1, pread(self->kmem, &c, 1, (off_t)kbanner()));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -174,10 +173,14 @@ TEST_F(nodes, memx_seek_follows_system_ram)
 	EXPECT_EQ(ENXIO, errno);
 	EXPECT_EQ(-1, lseek(self->mem, pos + 4096, SEEK_HOLE));
 	EXPECT_EQ(ENXIO, errno);
-	/* Reads at or past the end are end of file; the last byte is data. */
+	/*
+	 * Reads at or past the end are end of file; the last byte is data,
+	 * unless a KFENCE guard page took it.
+	 */
 	EXPECT_EQ(0, pread(self->mem, &c, 1, pos));
 	EXPECT_EQ(0, pread(self->mem, &c, 1, pos + (1ULL << 40)));
-	EXPECT_EQ(1, pread(self->mem, &c, 1, pos - 1));
+	if (!kfence_holds(pos - 1))
+		EXPECT_EQ(1, pread(self->mem, &c, 1, pos - 1));
 	/* The test VM has 5 GiB: there is System RAM above 4 GiB. */
 	EXPECT_LT(1ULL << 32, r[n - 1].end);
 }
@@ -257,14 +260,19 @@ TEST_F(nodes, memx_non_ram_is_efault)
 	int n = iomem_ram(r, 64);
 	FILE *f;
 
-	ASSERT_LT(1, n);
-	/* The gap after the first range, and the legacy VGA hole. */
-	EXPECT_EQ(-1, pread(self->mem, &c, 1, r[0].end));
+	ASSERT_LT(0, n);
+	/* Below the first range: x86-64's page 0, the virt machine's flash. */
+	ASSERT_LT(0, r[0].start);
+	EXPECT_EQ(-1, pread(self->mem, &c, 1, 0));
 	EXPECT_EQ(EFAULT, errno);
+	/* The gap after it, where there is one (x86-64's VGA hole). */
+	if (n > 1) {
+		EXPECT_EQ(-1, pread(self->mem, &c, 1, r[0].end));
+		EXPECT_EQ(EFAULT, errno);
+	}
 	/* Byte-exact: a read running out of RAM mid-page is short. */
-	EXPECT_EQ(16, pread(self->mem, line, 32, r[0].end - 16));
-	EXPECT_EQ(-1, pread(self->mem, &c, 1, 0xa0000));
-	EXPECT_EQ(EFAULT, errno);
+	if (!kfence_holds(r[0].end - 16))
+		EXPECT_EQ(16, pread(self->mem, line, 32, r[0].end - 16));
 	/* The edu device's BAR, from sysfs. */
 	f = popen(EDU_RESOURCE, "r");
 	ASSERT_NE(NULL, f);
@@ -424,8 +432,9 @@ TEST_F(nodes, protnone_entry_is_not_present)
 {
 	uint64_t va = read_num(HELPER "protnone", 0);
 
-	if (!va)
-		SKIP(return, "memx_helper not loaded");
+	if (access(HELPER "protnone", R_OK))
+		SKIP(return, "no protnone: the helper makes it with x86-64's _PAGE_PROTNONE");
+	ASSERT_NE(0, va);
 	not_present_page_refused(_metadata, self->kmem, self->allkmem,
 				 va);
 }
@@ -502,6 +511,9 @@ TEST_F(nodes, hpet_registers_eio_on_kmemx_read_on_allkmemx)
 	uint64_t sym = ksym("hpet_virt_address"), hpet = 0;
 	uint32_t lo = 0, hi = 0;
 
+#ifndef __x86_64__
+	SKIP(return, "the HPET is x86-64's (edu_registers_exact_widths reads I/O here)");
+#endif
 	if (!sym)
 		SKIP(return, "no hpet_virt_address in kallsyms");
 	ASSERT_EQ(8, read_at(self->kmem, sym, &hpet, 8));
@@ -534,9 +546,18 @@ TEST_F(nodes, edu_registers_exact_widths)
 	/* One 8-byte load below 0x80: edu answers all ones, not two IDs. */
 	ASSERT_EQ(8, read_at(self->allkmem, edu, &q, 8));
 	EXPECT_EQ(~0ULL, q);
-	/* A 2-byte load is not widened into the 4-byte ID register. */
+#ifdef __x86_64__
+	/*
+	 * A 2-byte load is not widened into the 4-byte ID register.  edu
+	 * decodes only 4 and 8 bytes: x86-64 reads all ones for the rest,
+	 * arm64 takes a synchronous external abort, which its kernel
+	 * cannot recover from (the README's arm64 section).
+	 */
 	ASSERT_EQ(2, read_at(self->allkmem, edu, &w, 2));
 	EXPECT_NE(0x00ed, w);
+#else
+	(void)w;
+#endif
 	EXPECT_EQ(4, ioc_xfer(self->allkmem, MEMX_IOC_READ, edu, &l, 4));
 	EXPECT_EQ(0x010000ed, l);
 }
@@ -802,8 +823,8 @@ static int restart_child(int fd, uint64_t pa, int flags)
  */
 static int restart_run(int fd, uint64_t pa, int flags)
 {
+	struct __ptrace_syscall_info info;
 	int status, sig = 0, queued = 0;
-	struct user_regs_struct regs;
 	pid_t pid = fork();
 
 	if (!pid)
@@ -825,9 +846,11 @@ static int restart_run(int fd, uint64_t pa, int flags)
 			sig = WSTOPSIG(status);	/* deliver it */
 			continue;
 		}
-		if (ptrace(PTRACE_GETREGS, pid, 0, &regs))
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(info),
+			   &info) <= 0)
 			return -1;
-		if (regs.orig_rax == SYS_pread64 && !queued++)
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY &&
+		    info.entry.nr == SYS_pread64 && !queued++)
 			kill(pid, SIGUSR1);
 	}
 }
@@ -846,7 +869,7 @@ TEST_F(nodes, signal_before_any_byte_restarts_or_eintr)
 /* Kernel text and rodata stay as they are: EFAULT, banner unchanged. */
 TEST_F(nodes, write_to_rodata_and_text_is_efault)
 {
-	uint64_t banner = ksym("linux_banner"), text = ksym("_text");
+	uint64_t banner = kbanner(), text = ksym("_stext");
 	char buf[512], junk[16] = "XXXXXXXXXXXXXXX";
 	int fd, afd;
 

@@ -65,7 +65,7 @@ static unsigned long census[NNODES][NOPS][134];	/* [errno], 0 success */
 static unsigned long violations;
 static pthread_mutex_t census_lock = PTHREAD_MUTEX_INITIALIZER;
 static int stop_racers;
-static char user_buf[2 * PAGE];
+static char user_buf[2 * PAGE_MAX];
 
 static __thread sigjmp_buf touch_env;
 static __thread int touching;
@@ -121,8 +121,8 @@ static void build_cases(int kmem)
 	add(MEM, r[n - 1].end + (1ULL << 40), END, 0);
 	add(MEM, 0xa0000, HOLE, 0);
 	add(MEM, 1ULL << 60, END, 0);
-	add_kvirt(ksym("linux_banner"), RAM, 0);
-	add_kvirt(ksym("_text"), RAM, 0);
+	add_kvirt(kbanner(), RAM, 0);
+	add_kvirt(ksym("_stext"), RAM, 0);
 	add_kvirt(vbuf, SCRATCH, 0);
 	add_kvirt(vbuf + 4 * PAGE, UNMAPPED, 0);	/* its guard page */
 	add_kvirt(read_num(HELPER "protnone", 0), UNMAPPED, 0);

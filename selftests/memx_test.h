@@ -22,7 +22,10 @@
 
 #include "uapi/memx.h"
 
-#define PAGE		4096UL
+/* The kernel's page size (4K on x86-64, 4K or 16K on arm64) and a bound. */
+#define PAGE		((unsigned long)getpagesize())
+#define PAGE_MAX	65536UL
+#define KIMAGE_MAX	(512ULL << 20)	/* a kernel image is smaller */
 #define HELPER		"/sys/kernel/debug/memx_helper/"
 #define WRITABLE	"/sys/module/memx/parameters/writable"
 
@@ -96,7 +99,7 @@ static inline ssize_t read_file(const char *path, char *buf, size_t size)
  */
 static inline int kcore_xlate(uint64_t in, uint64_t *out, int to_phys)
 {
-	uint64_t text = ksym("_text");
+	uint64_t text = ksym("_stext");
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	int fd, i, ret = -1;
@@ -126,6 +129,38 @@ static inline int kcore_xlate(uint64_t in, uint64_t *out, int to_phys)
 		}
 	}
 out:
+	close(fd);
+	return ret;
+}
+
+/*
+ * The kernel image, _text to _end, as /proc/kcore's program header for it
+ * gives it (the one with a physical address holding _stext): arm64's 6.1
+ * lists neither symbol in /proc/kallsyms.
+ */
+static inline int kcore_image(uint64_t *start, uint64_t *end)
+{
+	uint64_t stext = ksym("_stext");
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, i, ret = -1;
+
+	fd = open("/proc/kcore", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		eh.e_phnum = 0;
+	for (i = 0; i < eh.e_phnum && ret; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		if (ph.p_type == PT_LOAD && ph.p_paddr != ~(Elf64_Addr)0 &&
+		    stext - ph.p_vaddr < ph.p_memsz) {
+			*start = ph.p_vaddr;
+			*end = ph.p_vaddr + ph.p_memsz;
+			ret = 0;
+		}
+	}
 	close(fd);
 	return ret;
 }
@@ -181,6 +216,82 @@ static inline int virt_to_phys_kcore(uint64_t va, uint64_t *pa)
 static inline int phys_to_direct_map(uint64_t pa, uint64_t *va)
 {
 	return kcore_xlate(pa, va, 0);
+}
+
+/*
+ * Physical address @pa is in KFENCE's pool, whose guard pages are not
+ * mapped (memblock puts it at the top of RAM on arm64).  The pool is
+ * (CONFIG_KFENCE_NUM_OBJECTS + 1) * 2 pages; Debian builds 255 objects.
+ */
+static inline int kfence_holds(uint64_t pa)
+{
+	uint64_t sym = ksym("__kfence_pool"), pool = 0, pool_pa;
+
+	if (!sym || kcore_read(sym, &pool, 8) || !pool ||
+	    virt_to_phys_kcore(pool, &pool_pa))
+		return 0;
+	return pa - pool_pa < (255 + 1) * 2 * PAGE;
+}
+
+/*
+ * The kernel address of linux_banner: from /proc/kallsyms, or, when the
+ * kernel lists no data symbols there (arm64's 6.1 builds without
+ * KALLSYMS_ALL), where /proc/kcore's kernel image segment holds the bytes
+ * of /proc/version, which the kernel prints from the same strings.  The
+ * search is kept in /tmp for the next test; 0 when neither finds it.
+ */
+static inline uint64_t kbanner(void)
+{
+	static const char cached[] = "/tmp/memx_test.banner";
+	uint64_t text = ksym("_stext"), va = ksym("linux_banner");
+	size_t chunk = 1 << 20, len;
+	char version[512], *buf;
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint64_t at;
+	int fd, i;
+	FILE *f;
+
+	if (!va && text)
+		va = read_num(cached, 0);
+	if (va || !text)
+		return va;
+	len = read_file("/proc/version", version, sizeof(version));
+	fd = open("/proc/kcore", O_RDONLY);
+	buf = malloc(chunk + sizeof(version));
+	if ((ssize_t)len <= 0 || fd < 0 || !buf ||
+	    pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		goto out;
+	for (i = 0; i < eh.e_phnum && !va; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		if (ph.p_type != PT_LOAD || text < ph.p_vaddr ||
+		    text - ph.p_vaddr >= ph.p_memsz)
+			continue;
+		/* From _stext on, in chunks overlapping by the string. */
+		for (at = text - ph.p_vaddr; at < ph.p_memsz && !va &&
+		     at < text - ph.p_vaddr + KIMAGE_MAX; at += chunk) {
+			ssize_t n = pread(fd, buf, chunk + len,
+					  ph.p_offset + at);
+			char *hit = n > 0 ? memmem(buf, n, version, len) : NULL;
+
+			if (hit)
+				va = ph.p_vaddr + at + (hit - buf);
+			if (n <= 0)
+				break;
+		}
+	}
+	f = va ? fopen(cached, "w") : NULL;
+	if (f) {
+		fprintf(f, "%#llx\n", (unsigned long long)va);
+		fclose(f);
+	}
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return va;
 }
 
 /*

@@ -67,7 +67,8 @@ static int cpu_notes(struct dump *d, uint8_t **notes, size_t *len)
 			err = errno;
 			if (err == ENXIO)
 				continue;
-			if (err == EINVAL)
+			/* Past the last CPU, or no CPU registers (arm64). */
+			if (err == EINVAL || err == ENOTTY)
 				return 0;
 			fprintf(stderr, "memx: cannot read CPU %u's registers: %s%s\n",
 				r.cpu, strerror(err),

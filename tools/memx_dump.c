@@ -19,6 +19,7 @@
  * temporary name, synced and renamed only when complete: a failed dump
  * leaves no file that looks finished.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -299,15 +300,58 @@ static uint64_t ksym(const char *name)
 	return addr;
 }
 
-/* The kernel image mapping, in slot 0, over the RAM range it lies in. */
+/*
+ * What /proc/kcore's program headers say where /proc/kallsyms lists no
+ * data symbols (arm64's 6.1): the kernel image is the segment with a
+ * physical address that holds _stext (*@text, *@end), the direct map any
+ * other with one (*@base, the address of physical 0 there; NULL: not
+ * wanted).  Each is left alone when not found.
+ */
+static void kcore_layout(uint64_t *text, uint64_t *end, uint64_t *base)
+{
+	uint64_t stext = ksym("_stext");
+	int fd = open("/proc/kcore", O_RDONLY);
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	unsigned int i;
+
+	if (fd < 0)
+		return;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		eh.e_phnum = 0;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		if (ph.p_type != PT_LOAD || ph.p_paddr == ~(Elf64_Addr)0)
+			continue;
+		if (stext - ph.p_vaddr < ph.p_memsz) {
+			*text = ph.p_vaddr;
+			*end = ph.p_vaddr + ph.p_memsz;
+		} else if (base) {
+			*base = ph.p_vaddr - ph.p_paddr;
+		}
+	}
+	close(fd);
+}
+
+/*
+ * The kernel image mapping, in slot 0, over the RAM range it lies in.  It
+ * is found through _stext: arm64 maps the image from there on, not the
+ * header before it; the image is one physical run.
+ */
 static int image_segment(struct dump *d)
 {
 	uint64_t text = ksym("_text"), end = ksym("_end");
-	struct memx_vtop v = { .vaddr = text };
+	struct memx_vtop v = { .vaddr = ksym("_stext") };
 	unsigned int i;
 
-	if (!text || end <= text || ioctl(d->kmem, MEMX_IOC_VTOP, &v))
+	if (!text || !end)
+		kcore_layout(&text, &end, NULL);
+	if (!text || end <= text || v.vaddr < text ||
+	    ioctl(d->kmem, MEMX_IOC_VTOP, &v))
 		return -1;
+	v.paddr -= v.vaddr - text;
 	for (i = 1; i < d->nseg; i++) {
 		const struct memx_seg *s = &d->seg[i];
 
@@ -349,7 +393,7 @@ static size_t elf_notes(struct dump *d, uint8_t **notes, size_t *memx_off)
 
 static int dump_elf(struct dump *d)
 {
-	uint64_t base = kernel_u64(d, ksym("page_offset_base"));
+	uint64_t base = kernel_u64(d, ksym("page_offset_base")), text, end;
 	uint8_t *note = NULL, *hdr = NULL;
 	size_t note_len, hdr_len, memx_off;
 	unsigned int i;
@@ -359,6 +403,8 @@ static int dump_elf(struct dump *d)
 	note_len = elf_notes(d, &note, &memx_off);
 	if (!note_len)
 		goto out;
+	if (!base)
+		kcore_layout(&text, &end, &base);
 	if (!base)
 		base = DIRECT_MAP;
 	/* Sizes first: the header's length places the data. */

@@ -205,6 +205,13 @@ size_t memx_note_length(const uint8_t *note, size_t size)
 	return len <= size ? len : 0;
 }
 
+/* The machine the dump's memory belongs to: the one memx runs on. */
+#ifdef __aarch64__
+#define MEMX_EM		EM_AARCH64
+#else
+#define MEMX_EM		EM_X86_64
+#endif
+
 /*
  * With PN_XNUM program headers or more, e_phnum is PN_XNUM and the count is
  * in section header 0's sh_info (the ELF extended numbering); that header
@@ -223,7 +230,7 @@ size_t memx_elf_header(uint8_t *out, size_t size, const struct memx_seg *seg,
 		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
 			     ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE },
 		.e_type = ET_CORE,
-		.e_machine = EM_X86_64,
+		.e_machine = MEMX_EM,
 		.e_version = EV_CURRENT,
 		.e_phoff = phoff,
 		.e_ehsize = sizeof(Elf64_Ehdr),
