@@ -23,8 +23,10 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # The memx command, static by default so it also runs in a bare initramfs
-# (the Debian package links it dynamically, with dpkg's hardening flags).
-tools/memx: $(TOOL_SRC) tools/memx_dump.h tools/memx_lib.h tools/memx_tool.h include/uapi/memx.h
+# (the Debian package links it dynamically, with dpkg's hardening flags);
+# TOOL names another output, for a cross build.
+TOOL ?= tools/memx
+$(TOOL): $(TOOL_SRC) tools/memx_dump.h tools/memx_lib.h tools/memx_tool.h include/uapi/memx.h
 	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -D_GNU_SOURCE -pthread $(TOOL_LDFLAGS) -o $@ $(TOOL_SRC) $(TOOL_LIBS)
 
 # The module into /lib/modules/$(KVER)/updates (under INSTALL_MOD_PATH if
@@ -53,7 +55,7 @@ dkms-remove:
 	rm -rf $(DKMS_SRC)
 
 clean:
-	rm -rf src/*.o src/.*.cmd selftests/out tools/memx
+	rm -rf src/*.o src/.*.cmd src/arch/*/*.o src/arch/*/.*.cmd selftests/out tools/memx
 	cd selftests/helper && rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 

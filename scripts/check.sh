@@ -9,7 +9,8 @@
 # check: the lint gate, `make install`, every boot of the matrix below and
 # the crash/drgn boot (`make clients`), then
 # one closing line "N passed, N failed, N skipped"; non-zero on any failure.
-# KERNELS=6.1,6.12,7.2,debug (the default) picks the kernel lines to test.
+# KERNELS=6.1,6.12,7.2,debug,arm64 (the default) picks the kernel lines to
+# test.
 set -euo pipefail
 
 mode=${1:-check}
@@ -72,7 +73,7 @@ prepare_dkms() {
 		"memx/$version" -k "$k" > "$out/dkms-$k.log" 2>&1 ||
 		{ cat "$out/dkms-$k.log"; return 1; }
 	rm -rf "$helper" && mkdir -p "$helper"
-	cp "$top/selftests/helper/"{Kbuild,memx_helper.c} "$helper/"
+	cp "$top/selftests/helper/"* "$helper/"
 	make -s -C "/usr/src/linux-headers-$k" M="$helper" -j"$jobs" modules
 	"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" \
 		"$cache/dkms/memx/$version/$k/x86_64/module/memx.ko" \
@@ -97,7 +98,8 @@ dkms_setup > "$out/dkms-add.log" 2>&1 || { cat "$out/dkms-add.log"; exit 1; }
 prepare_dkms "$kver"
 
 # kbuild KVER KDIR ROOT NAME FILES...: a W=1 build of FILES, in a chroot
-# into ROOT unless it is / (then under the cache); fails on any warning.
+# into ROOT unless it is / (then under the cache, cross-compiled with the
+# make variables in $MEMX_CROSS); fails on any warning.
 # Prints the .ko's path.
 kbuild() {
 	local k=$1 kdir=$2 root=$3 name=$4
@@ -111,7 +113,8 @@ kbuild() {
 	fi
 	rm -rf "$dir" && mkdir -p "$dir" && cp -r "$@" "$dir/"
 	if [ "$root" = / ]; then
-		make -C "$kdir" M="$dir" W=1 -j"$jobs" modules > "$log" 2>&1
+		make -C "$kdir" M="$dir" W=1 -j"$jobs" ${MEMX_CROSS:-} modules \
+			> "$log" 2>&1
 	else
 		# objtool reads /proc; unmounted again so the cache stays plain.
 		mount -t proc proc "$root/proc"
@@ -143,14 +146,57 @@ prepare_line() {
 	memx=$(kbuild "$k" "$kdir" "$root" memx "$top/Kbuild" "$top/src" \
 		"$top/include") || return 1
 	helper=$(kbuild "$k" "$kdir" "$root" memx_helper \
-		"$top/selftests/helper/Kbuild" \
-		"$top/selftests/helper/memx_helper.c") || return 1
+		"$top/selftests/helper/"*) || return 1
 	mkdir -p "$cache/kernel/$k/boot"
 	[ -e "$cache/kernel/$k/boot/vmlinuz-$k" ] ||
 		cp "$vmlinuz" "$cache/kernel/$k/boot/vmlinuz-$k"
 	"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
 		"$helper" "$out/tests"
 	built_kver=$k built_memx=$memx built_helper=$helper
+}
+
+# An arm64 kernel LINE (scripts/arm64.sh): W=1 cross builds of memx and
+# the helper, and its initramfs with arm64's busybox, selftests and memx
+# command, and the virtio console the results go to when the kernel does
+# not build it in; sets built_kver.
+prepare_arm64() {
+	local k kdir image memx helper tests="$out/tests-arm64"
+	local MEMX_CROSS="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
+
+	read -r k kdir image < <("$top/scripts/arm64.sh" "$1") || true
+	if [ -z "$k" ] || [ ! -d "$kdir" ] || [ ! -f "$image" ]; then
+		echo "arm64 kernel $1 is not ready (scripts/arm64.sh failed)" >&2
+		return 1
+	fi
+	echo "== building memx for $k (arm64, W=1)"
+	memx=$(kbuild "$k" "$kdir" / memx "$top/Kbuild" "$top/src" \
+		"$top/include") || return 1
+	helper=$(kbuild "$k" "$kdir" / memx_helper \
+		"$top/selftests/helper/"*) || return 1
+	if [ ! -x "$tests/memx" ]; then
+		make -s -C "$top/selftests" KSFT="$cache/kselftest" \
+			OUT="$tests" CC=aarch64-linux-gnu-gcc arm64 &&
+			arm64_tool "$tests/memx" || return 1
+	fi
+	MEMX_BUSYBOX=$("$top/scripts/arm64.sh" busybox) \
+		"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
+		"$helper" "$tests" "${image%/boot/*}" "$k" virtio_pci \
+		virtio_console || return 1
+	mkdir -p "$cache/kernel/$k/boot"
+	cp "$image" "$cache/kernel/$k/boot/vmlinuz-$k"
+	built_kver=$k
+}
+
+# The memx command for arm64, static, against the arm64 libraries
+# scripts/arm64.sh unpacks (the host's dpkg stays amd64-only).
+arm64_tool() {	# arm64_tool OUT
+	local sr
+
+	sr=$("$top/scripts/arm64.sh" sysroot) || return 1
+	make -s -C "$top" TOOL="$1" CC=aarch64-linux-gnu-gcc \
+		CPPFLAGS="-I$sr/usr/include -I$sr/usr/include/aarch64-linux-gnu" \
+		TOOL_CFLAGS="-O2 -Wall -Wextra -Werror" \
+		TOOL_LDFLAGS="-static -L$sr/usr/lib/aarch64-linux-gnu" "$1"
 }
 
 # The debug kernel (KASAN, lockdep, ...): W=1 builds of memx and the helper
@@ -167,8 +213,7 @@ prepare_debug() {
 	memx=$(kbuild "$k" "$kdir" / memx "$top/Kbuild" "$top/src" \
 		"$top/include") || return 1
 	helper=$(kbuild "$k" "$kdir" / memx_helper \
-		"$top/selftests/helper/Kbuild" \
-		"$top/selftests/helper/memx_helper.c") || return 1
+		"$top/selftests/helper/"*) || return 1
 	mkdir -p "$cache/kernel/$k/boot"
 	cp "$bzimage" "$cache/kernel/$k/boot/vmlinuz-$k"
 	"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
@@ -360,7 +405,10 @@ dump_bench() {
 
 run="$top/selftests/vm/run.sh"
 boot() {	# boot NAME KERNEL CPU MODE TESTS PARAMS [EXTRA_CMDLINE]
-	MEMX_KERNEL="$cache/kernel/$2/boot/vmlinuz-$2" \
+	local arch=x86_64
+
+	case "$2" in *-arm64|*-arm64-16k) arch=aarch64 ;; esac
+	MEMX_ARCH=$arch MEMX_KERNEL="$cache/kernel/$2/boot/vmlinuz-$2" \
 	MEMX_INITRAMFS="$out/$2.cpio.gz" MEMX_OUT="$out" MEMX_CPU=$3 \
 		"$run" "$1" "$4" "$5" "$6" "${7:-}"
 }
@@ -396,10 +444,13 @@ clients)
 	;;
 esac
 
-lines=${KERNELS:-6.1,6.12,7.2,debug}
+lines=${KERNELS:-6.1,6.12,7.2,debug,arm64}
 # The memx command is user space: its tests run in the main boot only, but
 # for --exclude's, which read the struct page layout of each kernel.
 all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test,memx_exclude_test,memx_cpu_test
+# arm64: no 32-bit ABI test and no CPU registers (MEMX_IOC_CPU_REGS is
+# x86-64's); the memx command's VM tests run there too.
+arm64_tests=memx_module_test,memx_rw_test,memx_mmap_test,memx_tool_test
 boots=() clients_lines=()
 for l in ${lines//,/ }; do
 	case "$l" in
@@ -446,8 +497,23 @@ for l in ${lines//,/ }; do
 		[ -n "$built_kver" ] &&
 			boots+=("debug $built_kver max $all,memx_stress - debug_pagealloc=on")
 		;;
+	arm64)
+		# 6.1 and 6.12 at 4K pages, 6.12 at 16K; 6.12's 52-bit VA
+		# (LPA2) under max, its 48-bit fallback under cortex-a57.
+		for a in "6.1 max,pauth-impdef=on" "6.12 max,pauth-impdef=on" \
+			 "6.12-16k max,pauth-impdef=on"; do
+			read -r al acpu <<< "$a"
+			built_kver=
+			host_check "memx and helper cross-build for arm64 $al with W=1, no warnings" \
+				prepare_arm64 "$al"
+			[ -n "$built_kver" ] || continue
+			boots+=("arm64-$al $built_kver $acpu $arm64_tests -")
+			[ "$al" = 6.12 ] &&
+				boots+=("arm64-6.12-48bit $built_kver cortex-a57 $arm64_tests -")
+		done
+		;;
 	*)
-		echo "unknown kernel line $l (KERNELS=6.1,6.12,7.2,debug)"
+		echo "unknown kernel line $l (KERNELS=6.1,6.12,7.2,debug,arm64)"
 		exit 1
 		;;
 	esac

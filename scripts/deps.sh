@@ -39,7 +39,12 @@ fi
 kver=$(cat "$cache/kver")
 abi=${kver%-amd64}
 
-pkgs=(gcc gcc-multilib make libc6-dev qemu-system-x86 busybox-static cpio kmod xz-utils
+# gcc-multilib conflicts with the arm64 cross compiler: its 32-bit halves
+# (lib32gcc-12-dev, libc6-dev-i386) build memx_compat32_test without it.
+pkgs=(gcc lib32gcc-12-dev libc6-dev-i386 make libc6-dev qemu-system-x86
+      busybox-static cpio kmod xz-utils
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
+      qemu-system-arm
       dwarves debootstrap
       dkms sparse perl "linux-headers-$abi-amd64"
       build-essential debhelper dh-dkms lintian man-db

@@ -3,8 +3,10 @@
 #
 # lint.sh ABI: the warning-free gate of `make check`.  Builds memx with W=1
 # and sparse (C=1) against the -amd64, -cloud-amd64 and -rt-amd64 headers of
-# kernel ABI ABI (6.1.0-56, say), each in its own copy of the sources, and
-# runs checkpatch --strict.  Any compiler, sparse or checkpatch line fails.
+# kernel ABI ABI (6.1.0-56, say) and, cross-compiled, the -arm64 headers of
+# the 6.1 and 6.12 lines (scripts/arm64.sh), each in its own copy of the
+# sources, and runs checkpatch --strict.  Any compiler, sparse or
+# checkpatch line fails.
 set -euo pipefail
 
 abi=$1
@@ -27,6 +29,24 @@ for flavour in amd64 cloud-amd64 rt-amd64; do
 	fi
 done
 
+for line in 6.1 6.12; do
+	dir="$cache/lint/arm64-$line"
+	log="$cache/lint/arm64-$line.log"
+	rm -rf "$dir" && mkdir -p "$dir"
+	cp -r "$top/Kbuild" "$top/src" "$top/include" "$dir/"
+	if ! read -r kv kdir _ < <("$top/scripts/arm64.sh" "$line"); then
+		echo "lint: FAIL arm64 $line: no headers (scripts/arm64.sh)"
+		status=1
+	elif ! make -C "$kdir" M="$dir" ARCH=arm64 \
+		CROSS_COMPILE=aarch64-linux-gnu- W=1 C=1 modules > "$log" 2>&1 ||
+	   grep -E 'warning:|error:' "$log"; then
+		echo "lint: FAIL $kv: build with W=1 C=1 has warnings"
+		status=1
+	else
+		echo "lint: ok $kv: W=1 and sparse clean"
+	fi
+done
+
 # checkpatch from linux-source-6.1, with four waivers:
 # - MACRO_ARG_REUSE in the module: mm_access.c's move macros take plain
 #   identifiers and a goto label, which each access width uses once, as
@@ -40,8 +60,8 @@ done
 # The compat header needs none: Kbuild probes select its shims.
 cp="perl $cache/kselftest/scripts/checkpatch.pl --strict --no-tree -q"
 cd "$top"
-report=$({ $cp --ignore MACRO_ARG_REUSE,MACRO_WITH_FLOW_CONTROL -f src/*.c include/*.h \
-		include/uapi/*.h selftests/helper/memx_helper.c
+report=$({ $cp --ignore MACRO_ARG_REUSE,MACRO_WITH_FLOW_CONTROL -f src/*.c src/arch/*/*.[ch] \
+		include/*.h include/uapi/*.h selftests/helper/*.[ch]
 	  $cp --ignore PREFER_KERNEL_TYPES,CAMELCASE -f selftests/*.c \
 		selftests/*.h tools/*.c tools/*.h; } 2>&1 || true)
 if [ -n "$report" ]; then

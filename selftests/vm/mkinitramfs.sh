@@ -5,7 +5,8 @@
 # Packs busybox-static, the modules, the static selftests and /init; with
 # KERNEL_ROOT (an unpacked linux-image), also MODULEs from it (unless built
 # in) and their dependencies, in load order, under /modules (listed in
-# /modules/order).
+# /modules/order).  MEMX_BUSYBOX names another busybox (another
+# architecture's).
 set -euo pipefail
 
 out=$1 memx_ko=$2 helper_ko=$3 tests=$4
@@ -14,7 +15,7 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests}
-cp /bin/busybox "$root/bin/busybox"
+cp "${MEMX_BUSYBOX:-/bin/busybox}" "$root/bin/busybox"
 cp "$here/init" "$root/init"
 cp "$here/demo.sh" "$here/dumpbench.sh" "$root/"
 [ -n "${MEMX_LIME_KO:-}" ] && cp "$MEMX_LIME_KO" "$root/lime.ko"

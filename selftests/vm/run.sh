@@ -9,7 +9,10 @@
 # "pass fail skip" to $MEMX_TALLY when set.  Needs MEMX_KERNEL,
 # MEMX_INITRAMFS, MEMX_OUT; MEMX_CPU picks the QEMU CPU (max: 5-level paging),
 # MEMX_MEM the RAM (5G), MEMX_SMP the vCPUs (2), MEMX_QEMU_EXTRA adds QEMU
-# options.
+# options.  MEMX_ARCH=aarch64 boots qemu-system-aarch64's virt machine
+# instead (MEMX_CPU defaults to max,pauth-impdef=on there): the kernel log
+# on its PL011, the results on a virtio console (the initramfs brings its
+# modules when the kernel does not build them in).
 set -uo pipefail
 
 name=$1 mode=$2 tests=$3 params=$4 extra=${5:-}
@@ -19,23 +22,38 @@ console="$MEMX_OUT/$name.console.log"
 results="$MEMX_OUT/$name.results.log"
 rm -f "$console" "$results"
 
-cmdline="console=ttyS0 secretmem.enable=1 panic=-1 oops=panic panic_on_warn=1"
+cmdline="secretmem.enable=1 panic=-1 oops=panic panic_on_warn=1"
 cmdline+=" movablecore=1G kfence.sample_interval=100 memxt_mode=$mode memxt_tests=$tests"
 cmdline+=" memxt_params=$params $extra"
 
-qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu "${MEMX_CPU:-max}"
-      -smp "${MEMX_SMP:-2}" -m "${MEMX_MEM:-5G}"
-      -kernel "$MEMX_KERNEL" -initrd "$MEMX_INITRAMFS" -append "$cmdline"
-      -device edu -display none -monitor none -no-reboot
-      ${MEMX_QEMU_EXTRA:-})
+common=(-smp "${MEMX_SMP:-2}" -m "${MEMX_MEM:-5G}"
+	-kernel "$MEMX_KERNEL" -initrd "$MEMX_INITRAMFS"
+	-device edu -display none -monitor none -no-reboot)
+case "${MEMX_ARCH:-x86_64}" in
+aarch64)
+	cmdline="console=ttyAMA0 memxt_out=/dev/hvc0 memxt_console=/dev/ttyAMA0 $cmdline"
+	qemu=(qemu-system-aarch64 -machine virt,gic-version=3
+	      -cpu "${MEMX_CPU:-max,pauth-impdef=on}" -nic none "${common[@]}"
+	      -append "$cmdline" ${MEMX_QEMU_EXTRA:-})
+	outputs=(-serial "file:$console" -device virtio-serial-pci
+		 -chardev "file,id=results,path=$results"
+		 -device virtconsole,chardev=results)
+	;;
+*)
+	cmdline="console=ttyS0 $cmdline"
+	qemu=(qemu-system-x86_64 -machine q35,accel=tcg
+	      -cpu "${MEMX_CPU:-max}" "${common[@]}" -append "$cmdline"
+	      ${MEMX_QEMU_EXTRA:-})
+	outputs=(-serial "file:$console" -serial "file:$results")
+	;;
+esac
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -serial mon:stdio -serial null
 fi
 
 start=$(date +%s)
-timeout -k 10 "$timeout" "${qemu[@]}" \
-	-serial "file:$console" -serial "file:$results" < /dev/null
+timeout -k 10 "$timeout" "${qemu[@]}" "${outputs[@]}" < /dev/null
 rc=$?
 secs=$(( $(date +%s) - start ))
 

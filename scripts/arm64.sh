@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# arm64.sh LINE: make one Debian arm64 kernel ready to cross-build memx for
+# and boot under qemu-system-aarch64, or (LINE "busybox") the arm64
+# busybox-static, or (LINE "sysroot") the arm64 libraries the static memx
+# command links.
+#   6.1       bookworm's arm64 flavour, the ABI the x86-64 boots use
+#   6.12      bookworm-security's 6.12 arm64 flavour (4K pages, 52-bit VA)
+#   6.12-16k  the same line's arm64-16k flavour (16K pages)
+# Packages come from this machine's Debian archive through a private apt
+# configuration (its own sources, lists and cache, architectures amd64 and
+# arm64), so the host's dpkg never learns of arm64.  The arm64 headers hold
+# no binaries: the amd64 linux-kbuild unpacked into the same tree builds
+# arm64 modules.  Prints "KVER KDIR IMAGE" (or busybox's or the sysroot's
+# path).
+set -euo pipefail
+
+line=$1
+cache=${MEMX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memx}
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+dir="$cache/apt/arm64"
+export DEBIAN_FRONTEND=noninteractive
+
+# The archives this machine's apt uses for bookworm and bookworm-security.
+sources() {
+	apt-get indextargets --format '$(REPO_URI) $(RELEASE)' | sort -u |
+		awk -v k="$keyring" '$2 == "bookworm" || $2 == "bookworm-security" {
+			print "deb [signed-by=" k "] " $1 " " $2 " main" }'
+}
+
+apt_arm64() {
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	sources > "$dir/sources.list"
+	grep -q ' bookworm main' "$dir/sources.list" ||
+		{ echo "arm64: no bookworm archive in apt" >&2; exit 1; }
+	apt=(-o "Dir::Etc::SourceList=$dir/sources.list"
+	     -o "Dir::Etc::SourceParts=$dir/none"
+	     -o "Dir::State::Lists=$dir/lists"
+	     -o "Dir::Cache=$dir" -o "Dir::Cache::archives=$dir/archives"
+	     -o "APT::Architectures::=amd64" -o "APT::Architectures::=arm64"
+	     -o APT::Sandbox::User=root -qq)
+	if [ -z "$(find "$dir/lists" -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
+		apt-get "${apt[@]}" update >&2
+	fi
+}
+
+# What package PKG depends on that matches the pattern RE.
+dep() {
+	apt-cache "${apt[@]}" depends "$1" |
+		sed -n "s/^ *Depends: <\?\($2\)\(:[a-z0-9]*\)\?>\?$/\1/p" |
+		head -n 1
+}
+
+# Download PKGS and unpack them into ROOT.
+unpack() {	# unpack ROOT PKGS...
+	local root=$1 dl="$1.dl" deb
+	shift
+
+	rm -rf "$root" "$dl" && mkdir -p "$root" "$dl"
+	(cd "$dl" && apt-get "${apt[@]}" download "$@" >&2)
+	for deb in "$dl"/*.deb; do
+		dpkg -x "$deb" "$root"
+	done
+	rm -rf "$dl"
+}
+
+kernel() {	# kernel KV
+	local kv=${1#linux-headers-} root hdr common kbuild
+
+	root="$cache/arm64/$kv"
+
+	if [ ! -e "$root/.ready" ]; then
+		echo "arm64: unpacking $kv" >&2
+		hdr=linux-headers-$kv:arm64
+		common=$(dep "$hdr" 'linux-headers-[^ :]*-common')
+		kbuild=$(dep "$hdr" 'linux-kbuild-[^ :]*')
+		[ -n "$common" ] && [ -n "$kbuild" ] ||
+			{ echo "arm64: no headers for $kv" >&2; exit 1; }
+		unpack "$root" "linux-image-$kv-unsigned:arm64" "$hdr" \
+			"$common" "$kbuild:amd64"
+		# The headers include their -common half by absolute path.
+		sed -i "s|include /usr/src/|include $root/usr/src/|" \
+			"$root/usr/src/linux-headers-$kv/Makefile"
+		touch "$root/.ready"
+	fi
+	echo "$kv $root/usr/src/linux-headers-$kv $root/boot/vmlinuz-$kv"
+}
+
+busybox() {
+	local root="$cache/arm64/busybox"
+
+	if [ ! -e "$root/.ready" ]; then
+		unpack "$root" busybox-static:arm64
+		touch "$root/.ready"
+	fi
+	echo "$root/bin/busybox"
+}
+
+sysroot() {
+	local root="$cache/arm64/sysroot"
+
+	if [ ! -e "$root/.ready" ]; then
+		unpack "$root" libzstd-dev:arm64 liblzo2-dev:arm64 \
+			libsnappy-dev:arm64 zlib1g-dev:arm64 nettle-dev:arm64
+		touch "$root/.ready"
+	fi
+	echo "$root"
+}
+
+apt_arm64
+case "$line" in
+6.1) kernel "$(dep linux-headers-arm64:arm64 'linux-headers-[^ :]*')" ;;
+6.12) kernel "$(dep linux-headers-6.12-arm64:arm64 'linux-headers-[^ :]*')" ;;
+6.12-16k)
+	kernel "$(dep linux-headers-6.12-arm64-16k:arm64 'linux-headers-[^ :]*')"
+	;;
+busybox) busybox ;;
+sysroot) sysroot ;;
+*) echo "arm64: unknown line $line" >&2; exit 1 ;;
+esac
