@@ -173,11 +173,9 @@ prepare_arm64() {
 		"$top/include") || return 1
 	helper=$(kbuild "$k" "$kdir" / memx_helper \
 		"$top/selftests/helper/"*) || return 1
-	if [ ! -x "$tests/memx" ]; then
-		make -s -C "$top/selftests" KSFT="$cache/kselftest" \
-			OUT="$tests" CC=aarch64-linux-gnu-gcc arm64 &&
-			arm64_tool "$tests/memx" || return 1
-	fi
+	make -s -C "$top/selftests" KSFT="$cache/kselftest" OUT="$tests" \
+		CC=aarch64-linux-gnu-gcc arm64 && arm64_tool "$tests/memx" ||
+		return 1
 	MEMX_BUSYBOX=$("$top/scripts/arm64.sh" busybox) \
 		"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
 		"$helper" "$tests" "${image%/boot/*}" "$k" virtio_pci \
