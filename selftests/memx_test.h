@@ -93,6 +93,33 @@ static inline ssize_t read_file(const char *path, char *buf, size_t size)
 }
 
 /*
+ * The first of /proc/kcore's PT_LOAD program headers that holds kernel
+ * address @va into @ph, with a physical address when @with_paddr (the
+ * direct map and the kernel image have one); 0 when found.
+ */
+static inline int kcore_segment(uint64_t va, int with_paddr, Elf64_Phdr *ph)
+{
+	Elf64_Ehdr eh;
+	int fd, i, ret = -1;
+
+	fd = open("/proc/kcore", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+		eh.e_phnum = 0;
+	for (i = 0; i < eh.e_phnum && ret; i++) {
+		if (pread(fd, ph, sizeof(*ph), eh.e_phoff + i * sizeof(*ph)) !=
+		    sizeof(*ph))
+			break;
+		if (ph->p_type == PT_LOAD && va - ph->p_vaddr < ph->p_memsz &&
+		    (!with_paddr || ph->p_paddr != ~(Elf64_Addr)0))
+			ret = 0;
+	}
+	close(fd);
+	return ret;
+}
+
+/*
  * /proc/kcore's program headers map kernel virtual to physical addresses:
  * p_paddr is set for the direct map and for the kernel image.
  * to_phys: @in virtual, else @in physical (direct-map alias wanted).
@@ -104,6 +131,12 @@ static inline int kcore_xlate(uint64_t in, uint64_t *out, int to_phys)
 	Elf64_Phdr ph;
 	int fd, i, ret = -1;
 
+	if (to_phys) {
+		if (kcore_segment(in, 1, &ph))
+			return -1;
+		*out = in - ph.p_vaddr + ph.p_paddr;
+		return 0;
+	}
 	fd = open("/proc/kcore", O_RDONLY);
 	if (fd < 0)
 		return -1;
@@ -115,13 +148,8 @@ static inline int kcore_xlate(uint64_t in, uint64_t *out, int to_phys)
 			goto out;
 		if (ph.p_type != PT_LOAD || ph.p_paddr == ~(Elf64_Addr)0)
 			continue;
-		if (to_phys && in >= ph.p_vaddr && in - ph.p_vaddr < ph.p_memsz) {
-			*out = in - ph.p_vaddr + ph.p_paddr;
-			ret = 0;
-			break;
-		}
 		/* The kernel image also has p_paddr: skip it for aliases. */
-		if (!to_phys && in >= ph.p_paddr && in - ph.p_paddr < ph.p_memsz &&
+		if (in >= ph.p_paddr && in - ph.p_paddr < ph.p_memsz &&
 		    !(text >= ph.p_vaddr && text - ph.p_vaddr < ph.p_memsz)) {
 			*out = in - ph.p_paddr + ph.p_vaddr;
 			ret = 0;
@@ -140,57 +168,21 @@ out:
  */
 static inline int kcore_image(uint64_t *start, uint64_t *end)
 {
-	uint64_t stext = ksym("_stext");
-	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
-	int fd, i, ret = -1;
 
-	fd = open("/proc/kcore", O_RDONLY);
-	if (fd < 0)
+	if (kcore_segment(ksym("_stext"), 1, &ph))
 		return -1;
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
-		eh.e_phnum = 0;
-	for (i = 0; i < eh.e_phnum && ret; i++) {
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
-		    sizeof(ph))
-			break;
-		if (ph.p_type == PT_LOAD && ph.p_paddr != ~(Elf64_Addr)0 &&
-		    stext - ph.p_vaddr < ph.p_memsz) {
-			*start = ph.p_vaddr;
-			*end = ph.p_vaddr + ph.p_memsz;
-			ret = 0;
-		}
-	}
-	close(fd);
-	return ret;
+	*start = ph.p_vaddr;
+	*end = ph.p_vaddr + ph.p_memsz;
+	return 0;
 }
 
 /* Where kernel address @va lies in /proc/kcore's file, or 0. */
 static inline uint64_t kcore_file_offset(uint64_t va)
 {
-	uint64_t off = 0;
-	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
-	int fd, i;
 
-	fd = open("/proc/kcore", O_RDONLY);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
-		goto out;
-	for (i = 0; i < eh.e_phnum; i++) {
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
-		    sizeof(ph))
-			break;
-		if (ph.p_type == PT_LOAD && va >= ph.p_vaddr &&
-		    va - ph.p_vaddr < ph.p_memsz) {
-			off = ph.p_offset + va - ph.p_vaddr;
-			break;
-		}
-	}
-out:
-	close(fd);
-	return off;
+	return kcore_segment(va, 0, &ph) ? 0 : ph.p_offset + va - ph.p_vaddr;
 }
 
 /* A value read straight from /proc/kcore at kernel address @va. */
@@ -246,11 +238,10 @@ static inline uint64_t kbanner(void)
 	uint64_t text = ksym("_stext"), va = ksym("linux_banner");
 	size_t chunk = 1 << 20, len;
 	char version[512], *buf;
-	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	uint64_t at;
-	int fd, i;
 	FILE *f;
+	int fd;
 
 	if (!va && text)
 		va = read_num(cached, 0);
@@ -259,28 +250,18 @@ static inline uint64_t kbanner(void)
 	len = read_file("/proc/version", version, sizeof(version));
 	fd = open("/proc/kcore", O_RDONLY);
 	buf = malloc(chunk + sizeof(version));
-	if ((ssize_t)len <= 0 || fd < 0 || !buf ||
-	    pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
+	if ((ssize_t)len <= 0 || fd < 0 || !buf || kcore_segment(text, 0, &ph))
 		goto out;
-	for (i = 0; i < eh.e_phnum && !va; i++) {
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
-		    sizeof(ph))
-			break;
-		if (ph.p_type != PT_LOAD || text < ph.p_vaddr ||
-		    text - ph.p_vaddr >= ph.p_memsz)
-			continue;
-		/* From _stext on, in chunks overlapping by the string. */
-		for (at = text - ph.p_vaddr; at < ph.p_memsz && !va &&
-		     at < text - ph.p_vaddr + KIMAGE_MAX; at += chunk) {
-			ssize_t n = pread(fd, buf, chunk + len,
-					  ph.p_offset + at);
-			char *hit = n > 0 ? memmem(buf, n, version, len) : NULL;
+	/* From _stext on, in chunks overlapping by the string. */
+	for (at = text - ph.p_vaddr; at < ph.p_memsz && !va &&
+	     at < text - ph.p_vaddr + KIMAGE_MAX; at += chunk) {
+		ssize_t n = pread(fd, buf, chunk + len, ph.p_offset + at);
+		char *hit = n > 0 ? memmem(buf, n, version, len) : NULL;
 
-			if (hit)
-				va = ph.p_vaddr + at + (hit - buf);
-			if (n <= 0)
-				break;
-		}
+		if (hit)
+			va = ph.p_vaddr + at + (hit - buf);
+		if (n <= 0)
+			break;
 	}
 	f = va ? fopen(cached, "w") : NULL;
 	if (f) {
