@@ -9,7 +9,10 @@ PREFIX ?= /usr/local
 TOOL_CFLAGS ?= -O2 -Wall
 TOOL_LDFLAGS ?= -static
 TOOL_SRC := tools/memx.c tools/memx_cpus.c tools/memx_dump.c tools/memx_exclude.c \
-	tools/memx_hash.c tools/memx_kdump.c tools/memx_lib.c
+	tools/memx_hash.c tools/memx_kdump.c tools/memx_lib.c \
+	tools/memx_verify.c tools/memx_verify_elf.c tools/memx_verify_kdump.c
+TOOL_HDR := tools/memx_dump.h tools/memx_kdump.h tools/memx_lib.h \
+	tools/memx_tool.h tools/memx_verify.h include/uapi/memx.h
 # kdump's page compressors and --hash's SHA-256 (nettle); snappy is C++,
 # which a static link names.
 TOOL_LIBS := -lzstd -llzo2 -lsnappy -lz -lnettle
@@ -26,7 +29,7 @@ modules:
 # (the Debian package links it dynamically, with dpkg's hardening flags);
 # TOOL names another output, for a cross build.
 TOOL ?= tools/memx
-$(TOOL): $(TOOL_SRC) tools/memx_dump.h tools/memx_lib.h tools/memx_tool.h include/uapi/memx.h
+$(TOOL): $(TOOL_SRC) $(TOOL_HDR)
 	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -D_GNU_SOURCE -pthread $(TOOL_LDFLAGS) -o $@ $(TOOL_SRC) $(TOOL_LIBS)
 
 # The module into /lib/modules/$(KVER)/updates (under INSTALL_MOD_PATH if
@@ -89,8 +92,12 @@ bench:
 clients:
 	scripts/check.sh clients
 
+# The fuzz targets of the memx command's parsers, SECONDS (600) each.
+fuzz:
+	$(MAKE) -C selftests/fuzz fuzz
+
 # An interactive shell in the test VM with memx loaded (Ctrl-A X quits).
 vm:
 	scripts/check.sh vm
 
-.PHONY: check demo bench clients vm
+.PHONY: check demo bench clients vm fuzz

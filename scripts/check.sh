@@ -357,6 +357,37 @@ host_unit_tests() {
 	fi
 }
 
+# The memx command's readers against hostile input (selftests/fuzz): memx
+# built with ASan and UBSan refuses each damaged file and bad argument
+# with a message, then each fuzz target runs a bounded count of
+# executions from its seeds and regressions.
+host_fuzz() {
+	local asan="$out/memx-asan" log="$out/verify-test.log" rc=0 plan ran
+
+	if ! make -s -C "$top" TOOL="$asan" TOOL_LDFLAGS= \
+		TOOL_CFLAGS="-O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		"$asan" > "$log" 2>&1; then
+		sed 's/^/[host]   /' "$log"
+		host_fail "memx builds with ASan and UBSan"
+		return
+	fi
+	/usr/bin/python3 "$top/selftests/fuzz/verify_test.py" "$asan" \
+		"$top/selftests/fuzz/regress" > "$log" 2>&1 || rc=$?
+	grep -E '^(not )?ok |^#' "$log" | host_tap
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
+	ran=$(grep -cE '^(not )?ok ' "$log" || true)
+	[ "$ran" = "${plan:-none}" ] ||
+		host_fail "verify_test.py exited with $rc after $ran tests"
+	rc=0
+	make -s -k -C "$top/selftests/fuzz" OUT="$out/fuzz" RUNS=150000 check \
+		> "$log" 2>&1 || rc=$?
+	grep -E '^(not )?ok |^#' "$log" | host_tap
+	if [ $rc != 0 ] && ! grep -q '^not ok ' "$log"; then
+		grep -vE '^(not )?ok |^#' "$log" | tail -n 20 | sed 's/^/[host]   /'
+		host_fail "the fuzz targets build and run (make -C selftests/fuzz check)"
+	fi
+}
+
 # LiME, as users get it: Debian's lime-forensics-dkms built through DKMS
 # (private trees, as memx's) for kernel $1; prints lime.ko's path.
 lime_build() {
@@ -474,6 +505,8 @@ for l in ${lines//,/ }; do
 		packages
 		echo "== unit tests of the memx command (host)"
 		host_unit_tests
+		echo "== the memx command on hostile input: tests and fuzzing (host)"
+		host_fuzz
 		# name, kernel, CPU (max: 5-level paging), tests, memx params;
 		# memx_policy_test raises lockdown for good: it runs last.
 		boots+=("main $kver max $all,memx_tool_test,memx_stress -"

@@ -82,13 +82,14 @@ static uint64_t where_or_die(const char *where)
 
 static int cmd_map(int argc, char **argv)
 {
-	int fd = memx_open_node("memx", O_RDONLY);
 	off_t data, hole = 0;
 	uint64_t total = 0;
 	char size[32];
+	int fd;
 
 	if (argc != 1 || !argv[0])
 		return print_usage("map", 2);
+	fd = memx_open_node("memx", O_RDONLY);
 	while ((data = lseek(fd, hole, SEEK_DATA)) >= 0) {
 		hole = lseek(fd, data, SEEK_HOLE);
 		if (hole < 0)

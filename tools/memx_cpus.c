@@ -24,6 +24,7 @@
 
 #define CORE_NAME	"CORE"
 #define NAME_SIZE	8	/* "CORE" and its NUL, padded to 4 bytes */
+#define VMCOREINFO_MAX	(1024 * 1024)	/* the kernel's is 4 KiB */
 #define PRSTATUS_NOTE	(sizeof(Elf64_Nhdr) + NAME_SIZE + \
 			 (sizeof(struct elf_prstatus) + 3) / 4 * 4)
 
@@ -98,7 +99,7 @@ static size_t info_note(struct dump *d, uint8_t **notes, size_t len)
 
 	if (f)
 		fclose(f);
-	if (!ok)
+	if (!ok || !size || size > VMCOREINFO_MAX)
 		return 0;
 	more = realloc(*notes, len + size);
 	if (!more)

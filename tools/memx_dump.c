@@ -302,36 +302,15 @@ static uint64_t ksym(const char *name)
 
 /*
  * What /proc/kcore's program headers say where /proc/kallsyms lists no
- * data symbols (arm64's 6.1): the kernel image is the segment with a
- * physical address that holds _stext (*@text, *@end), the direct map any
- * other with one (*@base, the address of physical 0 there; NULL: not
- * wanted).  Each is left alone when not found.
+ * data symbols (arm64's 6.1): memx_kcore_layout.
  */
 static void kcore_layout(uint64_t *text, uint64_t *end, uint64_t *base)
 {
-	uint64_t stext = ksym("_stext");
 	int fd = open("/proc/kcore", O_RDONLY);
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	unsigned int i;
 
 	if (fd < 0)
 		return;
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh))
-		eh.e_phnum = 0;
-	for (i = 0; i < eh.e_phnum; i++) {
-		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
-		    sizeof(ph))
-			break;
-		if (ph.p_type != PT_LOAD || ph.p_paddr == ~(Elf64_Addr)0)
-			continue;
-		if (stext - ph.p_vaddr < ph.p_memsz) {
-			*text = ph.p_vaddr;
-			*end = ph.p_vaddr + ph.p_memsz;
-		} else if (base) {
-			*base = ph.p_vaddr - ph.p_paddr;
-		}
-	}
+	memx_kcore_layout(fd, ksym("_stext"), text, end, base);
 	close(fd);
 }
 
@@ -349,14 +328,14 @@ static int image_segment(struct dump *d)
 	if (!text || !end)
 		kcore_layout(&text, &end, NULL);
 	if (!text || end <= text || v.vaddr < text ||
-	    ioctl(d->kmem, MEMX_IOC_VTOP, &v))
+	    ioctl(d->kmem, MEMX_IOC_VTOP, &v) || v.paddr < v.vaddr - text)
 		return -1;
 	v.paddr -= v.vaddr - text;
 	for (i = 1; i < d->nseg; i++) {
 		const struct memx_seg *s = &d->seg[i];
 
-		if (v.paddr >= s->paddr && v.paddr + (end - text) <=
-		    s->paddr + s->size) {
+		if (v.paddr >= s->paddr && end - text <= s->size &&
+		    v.paddr - s->paddr <= s->size - (end - text)) {
 			d->seg[0] = (struct memx_seg){
 				.paddr = v.paddr, .vaddr = text,
 				.size = end - text,
@@ -599,8 +578,11 @@ static unsigned int online_cpus(void)
 	return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : n;
 }
 
-static int dump_usage(void)
+static int dump_usage(const char *opt, const char *arg, const char *why)
 {
+	if (why)
+		fprintf(stderr, "memx: dump: %s%s%s: %s\n", opt, arg ? " " : "",
+			arg ? arg : "", why);
 	fprintf(stderr, "usage: memx dump -o FILE|- [--format raw|lime|elf|kdump]\n"
 		"       [--compress zstd|zlib|lzo|snappy|none] [-j N]\n"
 		"       [--exclude zero,cache,user,free|LEVEL] [--hash sha256]\n"
@@ -608,43 +590,94 @@ static int dump_usage(void)
 	return 2;
 }
 
+/* The index of the format named @name, or -1. */
+static int format_index(const char *name)
+{
+	unsigned int f;
+
+	for (f = 0; f < ARRAY_SIZE(formats); f++)
+		if (!strcmp(name, formats[f].name))
+			return f;
+	return -1;
+}
+
+/*
+ * One option and its value into @d; NULL, or why they are refused.
+ * @format: the format's name.
+ */
+static const char *dump_option(struct dump *d, const char *opt,
+			       const char *arg, const char **format,
+			       const char **hash)
+{
+	if (!strcmp(opt, "-o"))
+		d->path = arg;
+	else if (!strcmp(opt, "--format"))
+		*format = arg;
+	else if (!strcmp(opt, "--compress"))
+		d->compress = arg;
+	else if (!strcmp(opt, "--hash"))
+		*hash = arg;
+	else if (!strcmp(opt, "-j"))
+		return parse_jobs(d, arg) ?
+		       "not a number of threads from 1 to 64" : NULL;
+	else if (!strcmp(opt, "--exclude"))
+		return parse_exclude(d, arg) ?
+		       "not a dump level from 0 to 31 nor a list of zero, cache, user and free" :
+		       NULL;
+	else if (!strcmp(opt, "--range"))
+		return parse_range(d, arg) ?
+		       "not START-END, two numbers with START below END" : NULL;
+	else
+		return "no such option";
+	return NULL;
+}
+
+/* The options together; 0, or 2 after the usage. */
+static int dump_options(struct dump *d, int argc, char **argv, int *f,
+			const char **hash)
+{
+	const char *format = "raw", *why;
+	int i;
+
+	for (i = 1; i < argc; i += 2) {
+		if (i + 1 == argc)
+			return dump_usage(argv[i], NULL, "needs a value");
+		why = dump_option(d, argv[i], argv[i + 1], &format, hash);
+		if (why)
+			return dump_usage(argv[i], strcmp(why, "no such option") ?
+					  argv[i + 1] : NULL, why);
+	}
+	*f = format_index(format);
+	if (!d->path)
+		return dump_usage("-o", NULL, "no output given");
+	if (*f < 0)
+		return dump_usage("--format", format,
+				  "not raw, lime, elf or kdump");
+	if ((d->compress || d->jobs || d->level) &&
+	    formats[*f].fn != dump_kdump)
+		return dump_usage("--compress, -j and --exclude", NULL,
+				  "only for --format kdump");
+	if (d->compress && !dump_codec_known(d->compress))
+		return dump_usage("--compress", d->compress,
+				  "not zstd, zlib, lzo, snappy or none");
+	if (*hash && strcmp(*hash, "sha256"))
+		return dump_usage("--hash", *hash, "only sha256 is known");
+	if (*hash && !strcmp(d->path, "-"))
+		return dump_usage("--hash", *hash,
+				  "reads the dump back: give -o a file");
+	return 0;
+}
+
 int memx_cmd_dump(int argc, char **argv)
 {
 	struct dump d = { .path = NULL, .out = -1, .last = UINT64_MAX };
-	const char *format = "raw", *hash = NULL;
-	unsigned int i, f = 0;
+	const char *hash = NULL;
 	char size[32];
 	double secs;
-	int ret = 1;
+	int f, ret = 1;
 
-	for (i = 1; i + 1 < (unsigned int)argc; i += 2) {
-		if (!strcmp(argv[i], "-o"))
-			d.path = argv[i + 1];
-		else if (!strcmp(argv[i], "--format"))
-			format = argv[i + 1];
-		else if (!strcmp(argv[i], "--compress"))
-			d.compress = argv[i + 1];
-		else if (!strcmp(argv[i], "--hash"))
-			hash = argv[i + 1];
-		else if (!strcmp(argv[i], "-j") && !parse_jobs(&d, argv[i + 1]))
-			continue;
-		else if (!strcmp(argv[i], "--exclude") &&
-			 !parse_exclude(&d, argv[i + 1]))
-			continue;
-		else if (!strcmp(argv[i], "--range") &&
-			 !parse_range(&d, argv[i + 1]))
-			continue;
-		else
-			break;
-	}
-	for (f = 0; f < ARRAY_SIZE(formats); f++)
-		if (!strcmp(format, formats[f].name))
-			break;
-	if (!d.path || i != (unsigned int)argc || f == ARRAY_SIZE(formats) ||
-	    ((d.compress || d.jobs || d.level) && formats[f].fn != dump_kdump) ||
-	    (d.compress && !dump_codec_known(d.compress)) ||
-	    (hash && (strcmp(hash, "sha256") || !strcmp(d.path, "-"))))
-		return dump_usage();
+	if (dump_options(&d, argc, argv, &f, &hash))
+		return 2;
 	if (!d.compress)
 		d.compress = "zstd";
 	if (!d.jobs)
@@ -678,7 +711,7 @@ int memx_cmd_dump(int argc, char **argv)
 	secs = now() - d.start;
 	memx_human(d.done, size, sizeof(size));
 	fprintf(stderr, "memx: dumped %s of System RAM in %u ranges to %s (%s)\n",
-		size, d.nram, d.path, format);
+		size, d.nram, d.path, formats[f].name);
 	fprintf(stderr, "memx: %.1f s, %.0f MB/s, %llu unreadable pages %s\n",
 		secs, d.done / 1e6 / secs, (unsigned long long)d.bad_pages,
 		formats[f].fn == dump_kdump ? "left out" : "written as zeros");

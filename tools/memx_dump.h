@@ -88,7 +88,15 @@ struct excl *excl_new(struct dump *d, const char *info, size_t len);
 void excl_classify(struct excl *e, uint64_t pfn, unsigned int n, uint8_t *cls);
 void excl_free(struct excl *e);
 
-/* A record of the MEMX note: a RAM range and its digest (memx_hash.c). */
+/*
+ * The MEMX note (memx_hash.c): "MEMX", type 1, a version and a count (two
+ * u32), then a record per RAM range: its start, its size and its digest.
+ */
+#define MEMX_NOTE_NAME		"MEMX"
+#define MEMX_NOTE_TYPE		1
+#define MEMX_NOTE_VERSION	1
+#define MEMX_NOTE_DESC_HDR	8
+
 struct range_digest {
 	uint64_t paddr, size;
 	uint8_t sha256[SHA256_DIGEST_SIZE];
@@ -103,12 +111,12 @@ void hash_note(const struct dump *d, unsigned int first, uint8_t *out);
 int hash_file(const struct dump *d);
 
 /*
- * memx verify of a kdump file: its ELF notes into *@notes (0 or -1), and
- * the digests of the @n ranges in @rec recomputed from its pages, one
- * after another in @got.
+ * The SHA-256 of @size bytes at @off of @fd, or of all of it; 0, or -1
+ * when they cannot all be read.  hash_hex: @len bytes as lower-case hex.
  */
-int kdump_notes(int fd, uint8_t **notes, size_t *len);
-int kdump_digests(int fd, const struct range_digest *rec, uint32_t n,
-		  uint8_t *got);
+int hash_span(int fd, uint64_t off, uint64_t size,
+	      uint8_t out[SHA256_DIGEST_SIZE]);
+int hash_fd(int fd, uint8_t out[SHA256_DIGEST_SIZE]);
+void hash_hex(const uint8_t *p, size_t len, char *out);
 
 #endif /* MEMX_DUMP_H */

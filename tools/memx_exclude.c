@@ -33,6 +33,7 @@
 #define SECTION_HAS_MEM_MAP	2ULL
 #define SECTION_MAP_MASK	(~0xffULL)
 #define NO_VALUE		INT64_MIN
+#define PAGE_STRUCT_MAX		1024	/* bytes: 64 in every kernel we know */
 
 struct excl {
 	struct dump *d;
@@ -50,15 +51,22 @@ struct excl {
 int vmcoreinfo_value(const char *info, size_t len, const char *key,
 		     int64_t *value)
 {
-	size_t klen = strlen(key);
+	size_t klen = strlen(key), n;
 	const char *p = info, *end = info + len;
+	char num[24];
 
 	while (p < end && (p = memmem(p, end - p, key, klen))) {
 		if ((p == info || p[-1] == '\n') && p + klen < end &&
 		    p[klen] == '=') {
+			/* The value ends the line or the text: no NUL there. */
+			p += klen + 1;
+			for (n = 0; n < sizeof(num) - 1 && p + n < end &&
+			     p[n] != '\n'; n++)
+				num[n] = p[n];
+			num[n] = 0;
 			*value = strncmp(key, "SYMBOL(", 7) ?
-				 strtoll(p + klen + 1, NULL, 10) :
-				 (int64_t)strtoull(p + klen + 1, NULL, 16);
+				 strtoll(num, NULL, 10) :
+				 (int64_t)strtoull(num, NULL, 16);
 			return 0;
 		}
 		p += klen;
@@ -86,6 +94,61 @@ static int64_t maybe(const char *info, size_t len, const char *key)
 	return vmcoreinfo_value(info, len, key, &v) ? NO_VALUE : v;
 }
 
+/* Is @v in [@lo, @hi]?  Else a message naming VMCOREINFO's @key. */
+static int in_range(uint64_t v, uint64_t lo, uint64_t hi, const char *key)
+{
+	if (v >= lo && v <= hi)
+		return 0;
+	fprintf(stderr,
+		"memx: VMCOREINFO's %s is %lld, not %llu to %llu: --exclude cannot tell pages apart\n",
+		key, (long long)v, (unsigned long long)lo,
+		(unsigned long long)hi);
+	return -1;
+}
+
+/* A page flag's bit number into its mask; 0 or -1. */
+static int flag_mask(uint64_t *flag, const char *key)
+{
+	if (in_range(*flag, 0, 63, key))
+		return -1;
+	*flag = 1ULL << *flag;
+	return 0;
+}
+
+/*
+ * The layout VMCOREINFO gave, within what a struct page and a mem_section
+ * can be: every field read inside the struct, every shift in 64 bits.
+ */
+static int excl_check(struct excl *e)
+{
+	uint64_t ps = e->page_size;
+
+	if (in_range(ps, 16, PAGE_STRUCT_MAX, "SIZE(page)") ||
+	    in_range(e->sec_size, 8, PAGE, "SIZE(mem_section)") ||
+	    in_range(e->sec_map, 0, e->sec_size - 8,
+		     "OFFSET(mem_section.section_mem_map)") ||
+	    in_range(e->sec_shift, 12, 63, "NUMBER(SECTION_SIZE_BITS)") ||
+	    in_range(e->flags, 0, ps - 8, "OFFSET(page.flags)") ||
+	    in_range(e->mapping, 0, ps - 8, "OFFSET(page.mapping)") ||
+	    in_range(e->mapcount, 0, ps - 4, "OFFSET(page._mapcount)") ||
+	    in_range(e->private, 0, ps - 8, "OFFSET(page.private)") ||
+	    in_range(e->head, 0, ps - 8, "OFFSET(page.compound_head)") ||
+	    (e->dtor != NO_VALUE &&
+	     in_range(e->dtor, 0, ps - 1, "OFFSET(page.compound_dtor)")) ||
+	    flag_mask(&e->lru, "NUMBER(PG_lru)") ||
+	    flag_mask(&e->priv, "NUMBER(PG_private)") ||
+	    flag_mask(&e->swapcache, "NUMBER(PG_swapcache)") ||
+	    flag_mask(&e->swapbacked, "NUMBER(PG_swapbacked)"))
+		return -1;
+	if (e->slab_flag == (uint64_t)NO_VALUE)
+		e->slab_flag = 0;
+	else if (flag_mask(&e->slab_flag, "NUMBER(PG_slab)"))
+		return -1;
+	e->per_root = PAGE / e->sec_size;
+	e->sec_shift -= 12;
+	return 0;
+}
+
 static int excl_layout(struct excl *e, const char *info, size_t len)
 {
 	const char *missing = NULL;
@@ -105,17 +168,13 @@ static int excl_layout(struct excl *e, const char *info, size_t len)
 	if (e->head == (uint64_t)NO_VALUE)
 		e->head = want(info, len, "OFFSET(page.compound_head)",
 			       &missing);
-	e->lru = 1ULL << want(info, len, "NUMBER(PG_lru)", &missing);
-	e->priv = 1ULL << want(info, len, "NUMBER(PG_private)", &missing);
-	e->swapcache = 1ULL << want(info, len, "NUMBER(PG_swapcache)",
-				    &missing);
-	e->swapbacked = 1ULL << want(info, len, "NUMBER(PG_swapbacked)",
-				     &missing);
+	e->lru = want(info, len, "NUMBER(PG_lru)", &missing);
+	e->priv = want(info, len, "NUMBER(PG_private)", &missing);
+	e->swapcache = want(info, len, "NUMBER(PG_swapcache)", &missing);
+	e->swapbacked = want(info, len, "NUMBER(PG_swapbacked)", &missing);
 	e->buddy = want(info, len, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)",
 			&missing);
 	e->slab_flag = maybe(info, len, "NUMBER(PG_slab)");
-	e->slab_flag = e->slab_flag == (uint64_t)NO_VALUE ? 0 :
-		       1ULL << e->slab_flag;
 	e->slab_type = maybe(info, len, "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)");
 	e->hugetlb_type = maybe(info, len,
 				"NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)");
@@ -126,9 +185,7 @@ static int excl_layout(struct excl *e, const char *info, size_t len)
 			missing);
 		return -1;
 	}
-	e->per_root = PAGE / e->sec_size;
-	e->sec_shift -= 12;
-	return 0;
+	return excl_check(e);
 }
 
 struct excl *excl_new(struct dump *d, const char *info, size_t len)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "memx_lib.h"
 
@@ -284,4 +285,30 @@ void memx_human(uint64_t bytes, char *out, size_t size)
 		i++;
 	}
 	snprintf(out, size, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
+}
+
+void memx_kcore_layout(int fd, uint64_t stext, uint64_t *text, uint64_t *end,
+		       uint64_t *base)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	unsigned int i;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    eh.e_phentsize != sizeof(ph))
+		return;
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		if (ph.p_type != PT_LOAD || ph.p_paddr == ~(Elf64_Addr)0 ||
+		    ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
+			continue;
+		if (stext - ph.p_vaddr < ph.p_memsz) {
+			*text = ph.p_vaddr;
+			*end = ph.p_vaddr + ph.p_memsz;
+		} else if (base) {
+			*base = ph.p_vaddr - ph.p_paddr;
+		}
+	}
 }

@@ -73,6 +73,17 @@ size_t memx_elf_header(uint8_t *out, size_t size, const struct memx_seg *seg,
 /* The VMCOREINFO note cut to the length its own header gives, or 0. */
 size_t memx_note_length(const uint8_t *note, size_t size);
 
+/*
+ * /proc/kcore's program headers read from @fd, where /proc/kallsyms lists
+ * no data symbols (arm64's 6.1): the kernel image is the PT_LOAD with a
+ * physical address that holds @stext (*@text, *@end), the direct map any
+ * other with one (*@base, the address of physical 0 there; NULL: not
+ * wanted).  Each is left alone when not found; a header that wraps is
+ * skipped.
+ */
+void memx_kcore_layout(int fd, uint64_t stext, uint64_t *text, uint64_t *end,
+		       uint64_t *base);
+
 /* "1.5 GiB" */
 void memx_human(uint64_t bytes, char *out, size_t size);
 
