@@ -58,7 +58,7 @@ dkms-remove:
 	rm -rf $(DKMS_SRC)
 
 clean:
-	rm -rf src/*.o src/.*.cmd src/arch/*/*.o src/arch/*/.*.cmd selftests/out tools/memx
+	rm -rf src/*.o src/.*.cmd src/arch/*/*.o src/arch/*/.*.cmd selftests/out selftests/fuzz/out tools/memx
 	cd selftests/helper && rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 

@@ -321,9 +321,10 @@ static const struct memx_cmd {
 	  memx_cmd_dump },
 	{ "verify", "memx verify FILE",
 	  "Check a dump: its SHA-256 against FILE.sha256 and each RAM range\n"
-	  "against the digest in its MEMX note.  Exit 0 when all that is\n"
-	  "recorded matches, 1 naming the first range that differs (or when\n"
-	  "nothing is recorded).",
+	  "against the digest in its MEMX note.  Exit 0 when something is\n"
+	  "recorded and all of it matches; 1 naming the first range that\n"
+	  "differs or is not all there, when nothing is recorded, or naming\n"
+	  "what is damaged in FILE (read as hostile input).",
 	  memx_cmd_verify },
 };
 

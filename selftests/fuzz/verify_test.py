@@ -181,34 +181,32 @@ def elf_cases(t):
 
 def kdump_cases(t):
     pages = sample_pages()
-    far = [(1 << 62, PAGE, bytes(32))]
     recs = kdump_records(pages, SAMPLE_RANGES)
-    t.verify("kdump-far", kdump(pages, SAMPLE_RANGES,
-                                notes=memx_note(far)), 1,
-             r"range 0x4000000000000000-0x4000000000001000: past the dump bitmap's 32768 frames")
+    far = [(1 << 62, PAGE, bytes(32))]
     wrap = [(0x1000, (1 << 64) - 0x1000, bytes(32))]
-    t.verify("kdump-wrap", kdump(pages, SAMPLE_RANGES,
-                                 notes=memx_note(wrap)), 1,
-             r"record 0: start 0x1000 and size 0xfffffffffffff000 are not a range")
-    t.verify("kdump-bitmaps", kdump(pages, SAMPLE_RANGES,
-                                    bitmap_blocks=0xFFFFFFFE), 1,
-             r"the kdump dump bitmap: 8796093018112 bytes at offset \d+, past the end")
-    t.verify("kdump-odd-bitmaps", kdump(pages, SAMPLE_RANGES,
-                                        bitmap_blocks=3), 1,
-             r"kdump bitmaps of 3 blocks: not two bitmaps")
-    t.verify("kdump-sub-header", kdump(pages, SAMPLE_RANGES,
-                                       sub_hdr_size=0x7FFFFFFF), 1,
-             r"the kdump sub-header: 8796093018112 bytes at offset 4096, past the end")
-    t.verify("kdump-sub-header-0", kdump(pages, SAMPLE_RANGES,
-                                         sub_hdr_size=0), 1,
-             r"kdump sub-header of 0 blocks")
-    t.verify("kdump-block-size", kdump(pages, SAMPLE_RANGES, block_size=0),
-             1, r"kdump block size 0: not a page size")
-    t.verify("kdump-version", kdump(pages, SAMPLE_RANGES, version=1), 1,
-             r"kdump header version 1")
-    t.verify("kdump-note-size", kdump(pages, SAMPLE_RANGES,
-                                      size_note=1 << 40), 1,
-             r"the kdump notes: 1099511627776 bytes at offset 4200, past the end")
+    # (name, what kdump() is given, what verify must say)
+    damaged = [
+        ("far", {"notes": memx_note(far)},
+         r"range 0x4000000000000000-0x4000000000001000: past the dump bitmap's 32768 frames"),
+        ("wrap", {"notes": memx_note(wrap)},
+         r"record 0: start 0x1000 and size 0xfffffffffffff000 are not a range"),
+        ("bitmaps", {"bitmap_blocks": 0xFFFFFFFE},
+         r"the kdump dump bitmap: 8796093018112 bytes at offset \d+, past the end"),
+        ("odd-bitmaps", {"bitmap_blocks": 3},
+         r"kdump bitmaps of 3 blocks: not two bitmaps"),
+        ("sub-header", {"sub_hdr_size": 0x7FFFFFFF},
+         r"the kdump sub-header: 8796093018112 bytes at offset 4096, past the end"),
+        ("sub-header-0", {"sub_hdr_size": 0}, r"kdump sub-header of 0 blocks"),
+        ("block-size", {"block_size": 0}, r"kdump block size 0: not a page size"),
+        ("version", {"version": 1}, r"kdump header version 1"),
+        ("note-size", {"size_note": 1 << 40},
+         r"the kdump notes: 1099511627776 bytes at offset 4200, past the end"),
+        ("records", {"notes": memx_note(recs, count=3)},
+         r"note MEMX: 3 records do not fit in its 104 bytes"),
+    ]
+    for name, args, pattern in damaged:
+        t.verify(f"kdump-{name}", kdump(pages, SAMPLE_RANGES, **args), 1,
+                 pattern)
     # Each names the range, then the frame and what is wrong with it.
     bad = [("desc-size", lambda i, d: (d[0], 1 << 31, d[2]),
             r"range 0x1000-0x3000: frame 0x1's data: 2147483648 bytes, not 1 to a page"),
@@ -228,9 +226,6 @@ def kdump_cases(t):
     head = data.index(b"memx fuzz seed page") - 3 * 24
     t.verify("kdump-descriptors", data[:head + 30], 1,
              r"frame 0x2's descriptor: number 1, past the end of the file")
-    t.verify("kdump-records", kdump(pages, SAMPLE_RANGES,
-                                    notes=memx_note(recs, count=3)), 1,
-             r"note MEMX: 3 records do not fit in its 104 bytes")
 
 
 def truncations(t):
@@ -239,16 +234,16 @@ def truncations(t):
     for name, data in (("elf", elf(sample_segs())),
                        ("kdump", kdump(pages, SAMPLE_RANGES, codec=KDUMP_ZLIB))):
         bad = []
-        for cut in sorted({8, 64, 100, 464, 4096, 4200, len(data) // 2,
-                           len(data) - 100, len(data) - 1}):
-            if cut >= len(data):
-                continue
+        cuts = sorted(c for c in {8, 64, 100, 464, 4096, 4200, len(data) // 2,
+                                  len(data) - 100, len(data) - 1}
+                      if c < len(data))
+        for cut in cuts:
             path = t.file(f"{name}-cut", data[:cut])
             rc, out, err = t.run(["verify", path])
             if rc != 1 or REPORT.search(err) or path not in err:
                 bad.append(f"cut at {cut}: exit {rc}: {err.strip()}")
-        t.tap(not bad, f"verify {name} cut short at 8 points: exit 1, a message",
-              "\n".join(bad))
+        t.tap(not bad, f"verify {name} cut short at {len(cuts)} points: "
+              "exit 1, a message", "\n".join(bad))
 
 
 def paths(t):
