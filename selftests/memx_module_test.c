@@ -20,22 +20,6 @@ static int module_loaded(void)
 	return access("/sys/module/memx", F_OK) == 0;
 }
 
-static int load_memx(void)
-{
-	const char *ko = getenv("MEMX_KO");
-	const char *params = getenv("MEMX_PARAMS");
-	int fd, ret;
-
-	if (!ko)
-		return -1;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, params ? params : "", 0);
-	close(fd);
-	return ret;
-}
-
 TEST(memx_is_loaded)
 {
 	char ver[64];

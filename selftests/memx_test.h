@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -408,8 +409,8 @@ static inline int iomem_ram(struct ram_range *r, int max)
 	return n;
 }
 
-/* 1 when a line of the kernel log contains @needle, 0 when none does. */
-static inline int dmesg_has(const char *needle)
+/* The lines of the kernel log that contain @needle, or -1. */
+static inline int dmesg_count(const char *needle)
 {
 	char line[1024];
 	int found = 0;
@@ -418,9 +419,34 @@ static inline int dmesg_has(const char *needle)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		found |= !!strstr(line, needle);
+		found += !!strstr(line, needle);
 	pclose(f);
 	return found;
+}
+
+/* 1 when a line of the kernel log contains @needle, 0 when none does. */
+static inline int dmesg_has(const char *needle)
+{
+	int n = dmesg_count(needle);
+
+	return n < 0 ? n : n > 0;
+}
+
+/* memx loaded again from MEMX_KO with MEMX_PARAMS, as the VM's init did. */
+static inline int load_memx(void)
+{
+	const char *ko = getenv("MEMX_KO");
+	const char *params = getenv("MEMX_PARAMS");
+	int fd, ret;
+
+	if (!ko)
+		return -1;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params ? params : "", 0);
+	close(fd);
+	return ret;
 }
 
 /* Prints the edu device's sysfs resource lines: BAR 0's physical start first. */

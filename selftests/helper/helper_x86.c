@@ -14,6 +14,8 @@
  *               spins in the handler until 0 is written (at most
  *               HOLD_MAX_NS), taking no other NMI meanwhile; reads 1 while
  *               it spins there
+ *   nmi_send    write a CPU number: send that CPU an NMI that no handler
+ *               claims (the kernel reports it as of unknown reason)
  */
 
 #include <linux/mm.h>
@@ -190,6 +192,25 @@ static const struct file_operations hold_fops = {
 	.write	= hold_write,
 };
 
+static ssize_t send_write(struct file *file, const char __user *ubuf,
+			  size_t len, loff_t *ppos)
+{
+	unsigned int cpu;
+	int err = kstrtouint_from_user(ubuf, len, 0, &cpu);
+
+	if (err)
+		return err;
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -ENXIO;
+	apic->send_IPI_mask(cpumask_of(cpu), NMI_VECTOR);
+	return len;
+}
+
+static const struct file_operations send_fops = {
+	.owner	= THIS_MODULE,
+	.write	= send_write,
+};
+
 int helper_arch_init(void)
 {
 	int err;
@@ -207,6 +228,7 @@ int helper_arch_init(void)
 	debugfs_create_x64("wc_phys", 0400, helper_dir, &wc_phys);
 	debugfs_create_file("upte", 0600, helper_dir, NULL, &upte_fops);
 	debugfs_create_file("nmi_hold", 0600, helper_dir, NULL, &hold_fops);
+	debugfs_create_file("nmi_send", 0200, helper_dir, NULL, &send_fops);
 	return 0;
 
 err_wc:
