@@ -14,11 +14,21 @@
  * value comes from the snapshots, an entry counts only with _PAGE_PRESENT
  * itself set, and no frame beyond the CPU's physical address width is ever
  * returned (the bound /dev/mem's valid_mmap_phys_addr_range() keeps).
+ *
+ * Interrupts off keep a table alive only while every CPU frees kernel page
+ * tables after a TLB-flush IPI.  Memory hot-remove frees a removed range's
+ * tables before it clears the entry pointing at them, and CPUs with INVLPGB
+ * (6.15 on) flush without an IPI: so, as on arm64, each entry below the top
+ * is read with get_kernel_nofault() from a table whose frame is
+ * pfn_valid().  A table freed under the walk costs a wrong answer for an
+ * address that is being unmapped anyway, whose access then faults safely,
+ * never an oops.
  */
 
 #include <linux/irqflags.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/uaccess.h>
 #include <asm/pgtable.h>
 #include <asm/processor.h>
 
@@ -42,6 +52,17 @@ static bool memx_is_canonical(u64 addr)
 }
 
 /*
+ * The entry at @entry into @snap, one 8-byte load, from a table whose frame
+ * @table_pfn is memory the direct map holds; -EFAULT otherwise.
+ */
+static int memx_entry(void *snap, const void *entry, unsigned long table_pfn)
+{
+	if (!pfn_valid(table_pfn))
+		return -EFAULT;
+	return copy_from_kernel_nofault(snap, entry, sizeof(u64)) ? -EFAULT : 0;
+}
+
+/*
  * One snapshot a level.  p4d_offset() and friends only read the entry they
  * are given, here the snapshot, to find the next table; with 4-level paging
  * p4d_offset() folds the p4d into the pgd snapshot.  A mapping is writable
@@ -60,15 +81,14 @@ static int memx_walk(unsigned long addr, struct memx_kmap *map)
 	pte_t pte;
 
 	pgd = READ_ONCE(*pgd_offset(current->active_mm, addr));
-	if (!(pgd_flags(pgd) & _PAGE_PRESENT))
-		return -EFAULT;
-	p4d = READ_ONCE(*p4d_offset(&pgd, addr));
-	if (!(p4d_flags(p4d) & _PAGE_PRESENT))
+	if (!(pgd_flags(pgd) & _PAGE_PRESENT) ||
+	    memx_entry(&p4d, p4d_offset(&pgd, addr), pgd_pfn(pgd)) ||
+	    !(p4d_flags(p4d) & _PAGE_PRESENT))
 		return -EFAULT;
 	rw = pgd_flags(pgd) & p4d_flags(p4d);
 
-	pud = READ_ONCE(*pud_offset(&p4d, addr));
-	if (!(pud_flags(pud) & _PAGE_PRESENT))
+	if (memx_entry(&pud, pud_offset(&p4d, addr), p4d_pfn(p4d)) ||
+	    !(pud_flags(pud) & _PAGE_PRESENT))
 		return -EFAULT;
 	if (pud_flags(pud) & _PAGE_PSE) {
 		pfn = pud_pfn(pud);
@@ -78,8 +98,8 @@ static int memx_walk(unsigned long addr, struct memx_kmap *map)
 	}
 	rw &= pud_flags(pud);
 
-	pmd = READ_ONCE(*pmd_offset(&pud, addr));
-	if (!(pmd_flags(pmd) & _PAGE_PRESENT))
+	if (memx_entry(&pmd, pmd_offset(&pud, addr), pud_pfn(pud)) ||
+	    !(pmd_flags(pmd) & _PAGE_PRESENT))
 		return -EFAULT;
 	if (pmd_flags(pmd) & _PAGE_PSE) {
 		pfn = pmd_pfn(pmd);
@@ -89,8 +109,8 @@ static int memx_walk(unsigned long addr, struct memx_kmap *map)
 	}
 	rw &= pmd_flags(pmd);
 
-	pte = READ_ONCE(*pte_offset_kernel(&pmd, addr));
-	if (!(pte_flags(pte) & _PAGE_PRESENT))
+	if (memx_entry(&pte, pte_offset_kernel(&pmd, addr), pmd_pfn(pmd)) ||
+	    !(pte_flags(pte) & _PAGE_PRESENT))
 		return -EFAULT;
 	pfn = pte_pfn(pte);
 	shift = PAGE_SHIFT;
@@ -105,9 +125,9 @@ found:
 
 /*
  * The kernel mapping of @addr.  Interrupts are off during the walk, as
- * perf_get_page_size() does it: the kernel frees a kernel page table (a
- * direct-map collapse, a huge vmap teardown, memory hot-remove) only after a
- * TLB-flush IPI to every CPU, which waits until the walk is done.
+ * perf_get_page_size() does it: where the kernel frees a kernel page table
+ * only after a TLB-flush IPI to every CPU (a direct-map collapse, a huge
+ * vmap teardown), that IPI waits until the walk is done.
  */
 int memx_kmap_lookup(unsigned long addr, struct memx_kmap *map)
 {
