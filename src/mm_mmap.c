@@ -39,7 +39,10 @@ static int memx_mmap_frame(const struct memx_node *node, u64 addr, bool write,
 /*
  * Map @len bytes at @off in @vma to the frames of @run on.  On a
  * confidential guest a user alias of RAM would carry the wrong encryption
- * bit (and corrupt or convert the page): EPERM, asked once a run.
+ * bit (and corrupt or convert the page): EPERM, asked once a run.  I/O is
+ * mapped shared (decrypted), as ioremap() maps a device there: user
+ * mappings are private (encrypted) by default, which the device would
+ * not understand.  Elsewhere pgprot_decrypted() changes nothing.
  */
 static int memx_mmap_run(struct vm_area_struct *vma, unsigned long off,
 			 const struct memx_frame *run, unsigned long len)
@@ -49,6 +52,8 @@ static int memx_mmap_run(struct vm_area_struct *vma, unsigned long off,
 
 	if (!run->io && cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT))
 		return -EPERM;
+	if (run->io)
+		prot = pgprot_decrypted(prot);
 	return remap_pfn_range(vma, vma->vm_start + off, run->pfn, len, prot);
 }
 
