@@ -6,6 +6,7 @@
 #include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -756,6 +757,84 @@ TEST_F(nodes, write_kernel_buffer_seen_by_kernel_and_tainted)
 	EXPECT_NE(0, read_num("/proc/sys/kernel/tainted", 0) & TAINT_USER);
 	close(fd);
 	close(pfd);
+}
+
+/* /proc/self/io's @key ("rchar", "wchar"), or -1. */
+static long long own_io(const char *key)
+{
+	char text[512], *p;
+
+	if (read_file("/proc/self/io", text, sizeof(text)) <= 0)
+		return -1;
+	p = strstr(text, key);
+	return p ? strtoll(p + strlen(key) + 2, NULL, 10) : -1;
+}
+
+/* The inotify events waiting on @fd, or'ed together. */
+static uint32_t inotify_mask(int fd)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	const struct inotify_event *ev;
+	uint32_t mask = 0;
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	for (ev = (void *)buf; n > 0 && (char *)ev < buf + n;
+	     ev = (void *)((char *)ev + sizeof(*ev) + ev->len))
+		mask |= ev->mask;
+	return mask;
+}
+
+/*
+ * MEMX_IOC_READ and MEMX_IOC_WRITE raise inotify's IN_ACCESS and IN_MODIFY
+ * on the node, as read() and write() do.
+ */
+TEST_F(nodes, ioctl_transfers_raise_inotify_events)
+{
+	static char buf[4096], target[4096];
+	int in = inotify_init1(IN_NONBLOCK), fd;
+
+	if (in < 0 && errno == ENOSYS)
+		SKIP(return, "no inotify in this kernel (CONFIG_INOTIFY_USER)");
+	ASSERT_LE(0, in);
+	ASSERT_LE(0, inotify_add_watch(in, "/dev/kmemx", IN_ACCESS | IN_MODIFY));
+	ASSERT_EQ(sizeof(buf), ioc_xfer(self->kmem, MEMX_IOC_READ,
+					(uintptr_t)target, buf, sizeof(buf)));
+	EXPECT_EQ(IN_ACCESS, inotify_mask(in) & (IN_ACCESS | IN_MODIFY));
+	fd = open_rw("/dev/kmemx");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(sizeof(buf), ioc_xfer(fd, MEMX_IOC_WRITE, (uintptr_t)target,
+					buf, sizeof(buf)));
+	EXPECT_EQ(IN_MODIFY, inotify_mask(in) & (IN_ACCESS | IN_MODIFY));
+	close(fd);
+	close(in);
+}
+
+/*
+ * Their bytes count in the task's rchar and wchar (/proc/self/io), as a
+ * read() of as many bytes does.
+ */
+TEST_F(nodes, ioctl_transfers_count_in_proc_io)
+{
+	static char buf[65536], target[65536];
+	long long before, after;
+	int fd;
+
+	before = own_io("rchar");
+	ASSERT_EQ(sizeof(buf), pread(self->kmem, buf, sizeof(buf),
+				     (uintptr_t)target));
+	after = own_io("rchar");
+	if (before < 0 || after < before + (long long)sizeof(buf))
+		SKIP(return, "no task I/O accounting (CONFIG_TASK_XACCT)");
+	ASSERT_EQ(sizeof(buf), ioc_xfer(self->kmem, MEMX_IOC_READ,
+					(uintptr_t)target, buf, sizeof(buf)));
+	EXPECT_LE(after + (long long)sizeof(buf), own_io("rchar"));
+	fd = open_rw("/dev/kmemx");
+	ASSERT_LE(0, fd);
+	before = own_io("wchar");
+	EXPECT_EQ(sizeof(buf), ioc_xfer(fd, MEMX_IOC_WRITE, (uintptr_t)target,
+					buf, sizeof(buf)));
+	EXPECT_LE(before + (long long)sizeof(buf), own_io("wchar"));
+	close(fd);
 }
 
 /* AIX: writing a user-half offset writes the caller's own memory. */

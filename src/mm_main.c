@@ -12,8 +12,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/fsnotify.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/xacct.h>
 #include <linux/security.h>
 #include <linux/uaccess.h>
 
@@ -162,6 +164,30 @@ static ssize_t memx_write(struct file *file, const char __user *buf,
 	return ret;
 }
 
+/*
+ * What read() and write() do after a transfer, for the ioctls: the
+ * fsnotify event (inotify's IN_ACCESS, IN_MODIFY, fanotify's) and the
+ * task's I/O accounting (/proc/PID/io).  The LSM hook read() passes,
+ * security_file_permission(), is not exported to modules; the ioctl
+ * syscall has passed security_file_ioctl() before memx sees the call.
+ */
+static void memx_ioctl_account(struct file *file, ssize_t ret, bool write)
+{
+	if (write) {
+		if (ret > 0) {
+			fsnotify_modify(file);
+			add_wchar(current, ret);
+		}
+		inc_syscw(current);
+	} else {
+		if (ret > 0) {
+			fsnotify_access(file);
+			add_rchar(current, ret);
+		}
+		inc_syscr(current);
+	}
+}
+
 /* MEMX_IOC_READ and MEMX_IOC_WRITE: read()/write() at an explicit address. */
 static long memx_ioctl_xfer(struct file *file, void __user *argp, bool write)
 {
@@ -179,6 +205,7 @@ static long memx_ioctl_xfer(struct file *file, void __user *argp, bool write)
 
 	ret = memx_xfer(file->private_data, x.addr, u64_to_user_ptr(x.buf),
 			x.len, write);
+	memx_ioctl_account(file, ret, write);
 	if (ret < 0)
 		return ret;
 	x.len = ret;
