@@ -41,12 +41,19 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 /*
  * Linux 6.5 ("mm: Add support for unaccepted memory", commit dcdfdd40fa82)
  * brought lazily accepted memory (TDX, SEV-SNP guests): until the guest
- * accepts it, it waits on its zone's list in blocks of MAX_ORDER_NR_PAGES
- * whose first page has the Unaccepted page type.  Before it every page of
- * RAM is accepted.
+ * accepts it, it waits on its zone's list in blocks of MAX_ORDER_NR_PAGES.
+ * From 6.12 the first page of such a block has the Unaccepted page type.
+ * From 6.5 to 6.11 no page says so: while the zones still count unaccepted
+ * pages (NR_UNACCEPTED), no RAM page can be told safe, and every one is
+ * refused.  Before 6.5 every page of RAM is accepted.
  */
-#ifdef HAVE_PAGE_UNACCEPTED
+#if defined(HAVE_PAGE_UNACCEPTED)
 #define memx_page_unaccepted(page)	PageUnaccepted(page)
+#elif defined(HAVE_NR_UNACCEPTED) && defined(CONFIG_UNACCEPTED_MEMORY)
+static inline bool memx_page_unaccepted(struct page *page)
+{
+	return global_zone_page_state(NR_UNACCEPTED) != 0;
+}
 #else
 #define memx_page_unaccepted(page)	false
 #endif
