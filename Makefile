@@ -10,12 +10,14 @@ TOOL_CFLAGS ?= -O2 -Wall
 TOOL_LDFLAGS ?= -static
 TOOL_SRC := tools/memx.c tools/memx_cpus.c tools/memx_dump.c tools/memx_exclude.c \
 	tools/memx_hash.c tools/memx_kdump.c tools/memx_lib.c \
-	tools/memx_verify.c tools/memx_verify_elf.c tools/memx_verify_kdump.c
-TOOL_HDR := tools/memx_dump.h tools/memx_kdump.h tools/memx_lib.h \
+	tools/memx_verify.c tools/memx_verify_elf.c tools/memx_verify_kdump.c \
+	tools/memx_isf.c tools/memx_isf_types.c
+TOOL_HDR := tools/memx_dump.h tools/memx_isf.h tools/memx_kdump.h tools/memx_lib.h \
 	tools/memx_tool.h tools/memx_verify.h include/uapi/memx.h
-# kdump's page compressors and --hash's SHA-256 (nettle); snappy is C++,
-# which a static link names.
-TOOL_LIBS := -lzstd -llzo2 -lsnappy -lz -lnettle
+# kdump's page compressors, --hash's SHA-256 (nettle), and isf's BTF
+# (libbpf, on libelf), JSON (json-c) and xz (liblzma); snappy is C++, which
+# a static link names.
+TOOL_LIBS := -lbpf -lelf -ljson-c -llzma -lzstd -llzo2 -lsnappy -lz -lnettle
 ifneq ($(filter -static,$(TOOL_LDFLAGS)),)
 TOOL_LIBS += -lstdc++ -lm
 endif
@@ -30,7 +32,7 @@ modules:
 # TOOL names another output, for a cross build.
 TOOL ?= tools/memx
 $(TOOL): $(TOOL_SRC) $(TOOL_HDR)
-	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -D_GNU_SOURCE -pthread $(TOOL_LDFLAGS) -o $@ $(TOOL_SRC) $(TOOL_LIBS)
+	$(CC) $(CPPFLAGS) $(TOOL_CFLAGS) -D_GNU_SOURCE -DMEMX_VERSION='"$(DKMS_VER)"' -pthread $(TOOL_LDFLAGS) -o $@ $(TOOL_SRC) $(TOOL_LIBS)
 
 # The module into /lib/modules/$(KVER)/updates (under INSTALL_MOD_PATH if
 # set), then depmod; the memx command into $(DESTDIR)$(PREFIX)/sbin.

@@ -98,12 +98,16 @@ busybox() {
 }
 
 sysroot() {
-	local root="$cache/arm64/sysroot"
+	local root="$cache/arm64/sysroot" stamp
+	local pkgs="libzstd-dev liblzo2-dev libsnappy-dev zlib1g-dev nettle-dev
+		    libbpf-dev libelf-dev libjson-c-dev liblzma-dev"
 
-	if [ ! -e "$root/.ready" ]; then
-		unpack "$root" libzstd-dev:arm64 liblzo2-dev:arm64 \
-			libsnappy-dev:arm64 zlib1g-dev:arm64 nettle-dev:arm64
-		touch "$root/.ready"
+	# A new library in the list makes a new sysroot.
+	stamp="$root/.ready-$(echo $pkgs | cksum | cut -d' ' -f1)"
+	if [ ! -e "$stamp" ]; then
+		# shellcheck disable=SC2046
+		unpack "$root" $(printf '%s:arm64 ' $pkgs)
+		touch "$stamp"
 	fi
 	echo "$root"
 }

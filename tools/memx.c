@@ -298,7 +298,7 @@ static const struct memx_cmd {
 	  "Physical address, page size, RAM or I/O and writability of the\n"
 	  "kernel virtual address WHERE.", cmd_vtop },
 	{ "dump", "memx dump -o FILE|- [--format F] [--compress C] [-j N] [--exclude E]\n"
-	  "                [--hash sha256] [--range START-END]",
+	  "                [--hash sha256] [--range START-END] [--isf FILE]",
 	  "All System RAM (or the RAM in [START, END)) into FILE, or standard\n"
 	  "output for -, in format F: raw (the default; offsets are physical\n"
 	  "addresses: a sparse file, holes as zeros on a stream), lime\n"
@@ -317,7 +317,8 @@ static const struct memx_cmd {
 	  "on failure; a pipe or device is left where it failed.  --hash\n"
 	  "sha256 (a file only) writes the file's SHA-256 to FILE.sha256\n"
 	  "(sha256sum -c reads it) and, for elf and kdump, each RAM range's\n"
-	  "SHA-256 in a MEMX note.",
+	  "SHA-256 in a MEMX note.  --isf writes the kernel's symbol table\n"
+	  "for Volatility 3 to FILE first, as memx isf -o FILE does.",
 	  memx_cmd_dump },
 	{ "verify", "memx verify FILE",
 	  "Check a dump: its SHA-256 against FILE.sha256 and each RAM range\n"
@@ -326,6 +327,22 @@ static const struct memx_cmd {
 	  "differs or is not all there, when nothing is recorded, or naming\n"
 	  "what is damaged in FILE (read as hostile input).",
 	  memx_cmd_verify },
+	{ "isf", "memx isf [-o FILE|-]\n"
+	  "       memx isf --btf FILE --kallsyms FILE --banner FILE\n"
+	  "                [--kaslr-offset N] [-o FILE|-]",
+	  "The running kernel's symbol table for Volatility 3 (an ISF) into\n"
+	  "FILE (default: standard output; xz-compressed when FILE ends in\n"
+	  ".xz): its types from BTF (/sys/kernel/btf/vmlinux), its symbols\n"
+	  "from /proc/kallsyms at their link-time addresses (KASLR's offset\n"
+	  "from VMCOREINFO taken off), and linux_banner, which Volatility\n"
+	  "finds the table by, read through /dev/kmemx.  With --btf,\n"
+	  "--kallsyms and --banner, the same from copies of\n"
+	  "/sys/kernel/btf/vmlinux, /proc/kallsyms and /proc/version saved on\n"
+	  "the machine, and --kaslr-offset its VMCOREINFO KERNELOFFSET (else\n"
+	  "the symbols stay where that boot had them).  Exit 1 when\n"
+	  "linux_banner or init_task cannot be placed; a missing symbol a\n"
+	  "Volatility plugin needs is named with the plugin.",
+	  memx_cmd_isf },
 };
 
 #define NCMDS ARRAY_SIZE(cmds)

@@ -24,7 +24,6 @@
 
 #define CORE_NAME	"CORE"
 #define NAME_SIZE	8	/* "CORE" and its NUL, padded to 4 bytes */
-#define VMCOREINFO_MAX	(1024 * 1024)	/* the kernel's is 4 KiB */
 #define PRSTATUS_NOTE	(sizeof(Elf64_Nhdr) + NAME_SIZE + \
 			 (sizeof(struct elf_prstatus) + 3) / 4 * 4)
 

@@ -586,7 +586,7 @@ static int dump_usage(const char *opt, const char *arg, const char *why)
 	fprintf(stderr, "usage: memx dump -o FILE|- [--format raw|lime|elf|kdump]\n"
 		"       [--compress zstd|zlib|lzo|snappy|none] [-j N]\n"
 		"       [--exclude zero,cache,user,free|LEVEL] [--hash sha256]\n"
-		"       [--range START-END]\n");
+		"       [--range START-END] [--isf FILE]\n");
 	return 2;
 }
 
@@ -617,6 +617,8 @@ static const char *dump_option(struct dump *d, const char *opt,
 		d->compress = arg;
 	else if (!strcmp(opt, "--hash"))
 		*hash = arg;
+	else if (!strcmp(opt, "--isf"))
+		d->isf = arg;
 	else if (!strcmp(opt, "-j"))
 		return parse_jobs(d, arg) ?
 		       "not a number of threads from 1 to 64" : NULL;
@@ -685,6 +687,8 @@ int memx_cmd_dump(int argc, char **argv)
 
 	d.mem = memx_open_node("memx", O_RDONLY);
 	d.kmem = memx_open_node("kmemx", O_RDONLY);
+	if (d.isf && memx_isf_live(d.isf))
+		goto out;
 	d.buf = malloc(CHUNK);
 	if (!d.buf || ram_ranges(&d, formats[f].reserve))
 		goto out;

@@ -30,6 +30,7 @@ struct dump {
 	double start, shown;
 	int progress;
 	uint8_t *buf;
+	const char *isf;	/* --isf: the kernel's ISF, first */
 };
 
 /*
@@ -75,7 +76,12 @@ enum {
 	EXCL_CLASSES
 };
 
-/* The value of VMCOREINFO's "@key=" line: 0, or -1 when it has none. */
+#define VMCOREINFO_MAX	(1024 * 1024)	/* the kernel's is 4 KiB */
+
+/*
+ * The value of VMCOREINFO's "@key=" line (hex for SYMBOL()s and
+ * KERNELOFFSET, as the kernel prints them): 0, or -1 when it has none.
+ */
 int vmcoreinfo_value(const char *info, size_t len, const char *key,
 		     int64_t *value);
 

@@ -64,7 +64,8 @@ int vmcoreinfo_value(const char *info, size_t len, const char *key,
 			     p[n] != '\n'; n++)
 				num[n] = p[n];
 			num[n] = 0;
-			*value = strncmp(key, "SYMBOL(", 7) ?
+			*value = strncmp(key, "SYMBOL(", 7) &&
+				 strcmp(key, "KERNELOFFSET") ?
 				 strtoll(num, NULL, 10) :
 				 (int64_t)strtoull(num, NULL, 16);
 			return 0;

@@ -17,5 +17,9 @@ void memx_warn_at(const char *what, const char *node, uint64_t addr, int err);
 
 int memx_cmd_dump(int argc, char **argv);
 int memx_cmd_verify(int argc, char **argv);
+int memx_cmd_isf(int argc, char **argv);
+
+/* memx dump --isf: the running kernel's ISF into @path; 0 or -1. */
+int memx_isf_live(const char *path);
 
 #endif /* MEMX_TOOL_H */

@@ -135,3 +135,13 @@ def cpu_notes(file):
     return [(struct.unpack_from("<i", d, 32)[0],
              struct.unpack_from("<27Q", d, 112))
             for t, n, d in dump_notes(file) if (t, n) == (NT_PRSTATUS, b"CORE")]
+
+
+def c_name(name):
+    """A C base type's name in one spelling: "long unsigned int" and gdb's
+    "unsigned long" are one type."""
+    words = name.split()
+    if len(words) > 1 and "int" in words and \
+            set(words) - {"int", "signed", "unsigned"}:
+        words.remove("int")
+    return " ".join(sorted(words))

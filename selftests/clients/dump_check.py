@@ -16,6 +16,9 @@ The kdump at dump level 31 (d31) passes the same crash checks; the pages it
 leaves out read as absent to crash (and as bytes from the ELF dump); memx's
 count of each kind of page agrees with makedumpfile --mem-usage's in the
 same guest.
+The ISF: memx dump --isf writes what memx isf writes, and Volatility's
+way into an image (the banner scan, then its KASLR search from init_task's
+comm) works on the raw dump with it.
 The CPU notes: every ELF and kdump dump has one NT_PRSTATUS note a CPU
 before VMCOREINFO's, which crash's help -r reads back; in the kdump taken
 while a shell loop ran on CPU 1 and the helper's kernel loop on CPU 2
@@ -27,8 +30,12 @@ PID, which a dump of a running kernel does not give).
 Each check is one TAP line; an exception in a check is that check's
 failure.  Usage: dump_check.py DIR VMLINUX"""
 
+import base64
 import bisect
 import functools
+import json
+import lzma
+import mmap
 import os
 import re
 import struct
@@ -581,6 +588,57 @@ for c in ("zstd", "zlib", "lzo", "snappy", "none"):
     check(f"memx verify of a four-page kdump in {c} (a fuzz seed): its "
           "SHA-256 and its range's digest match")(
         functools.partial(seed, c))
+
+
+
+@check("memx dump --isf writes, before the dump, the ISF memx isf writes "
+       "(here through xz)")
+def dump_isf():
+    with open(path("isf.json"), "rb") as f:
+        plain = f.read()
+    with open(path("memx.kdump-zstd.isf.json.xz"), "rb") as f:
+        packed = lzma.decompress(f.read())
+    return packed == plain and len(plain) > 1 << 20, f"{len(plain)} bytes"
+
+
+def kernel_offset():
+    """VMCOREINFO's KERNELOFFSET, from the ELF dump's note."""
+    for ntype, name, desc in dump_notes(path("memx.elf")):
+        if name == b"VMCOREINFO":
+            m = re.search(rb"^KERNELOFFSET=([0-9a-f]+)$", desc, re.M)
+            return int(m[1], 16) if m else 0
+    raise ValueError("no VMCOREINFO note")
+
+
+@check("Volatility's way in, by hand, on the raw dump with memx's ISF: "
+       "the banner it matches is there, and its KASLR search (swapper's "
+       "comm, pid 0, init_task.files against init_files) finds init_task "
+       "and VMCOREINFO's offset")
+def volatility_way_in():
+    isf = json.load(open(path("isf.json")))
+    sym, task = isf["symbols"], isf["user_types"]["task_struct"]["fields"]
+    banner = base64.b64decode(sym["linux_banner"]["constant_data"])
+    comm, pid = task["comm"]["offset"], task["pid"]["offset"]
+    files, state = task["files"]["offset"], task["__state"]["offset"]
+    found = []
+    with open(path("memx.raw"), "rb") as f, \
+            mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        has_banner = m.find(banner) >= 0
+        for hit in re.finditer(rb"swapper(/0|\0\0)\0{6}", m):
+            at = hit.start() - comm
+            if at < 0 or struct.unpack_from("<i", m, at + pid)[0] or \
+                    struct.unpack_from("<I", m, at + state)[0]:
+                continue
+            shift = struct.unpack_from("<Q", m, at + files)[0] - \
+                sym["init_files"]["address"]
+            kaslr = at - (sym["init_task"]["address"] - 0xffffffff80000000)
+            if shift & 0xfff == 0 and kaslr & 0xfff == 0:
+                found.append(shift % (1 << 64))
+                break
+    want = kernel_offset()
+    return (has_banner and found == [want],
+            f"banner found: {has_banner}; shifts {found}, VMCOREINFO {want:#x}")
+
 
 print(f"1..{n}")
 sys.exit(1 if failed else 0)
