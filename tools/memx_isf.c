@@ -202,7 +202,8 @@ static int file_banner(struct isf_in *in)
 	size_t n = f ? fread(in->text, 1, sizeof(in->text), f) : 0;
 
 	if (!f || ferror(f) || !n || n == sizeof(in->text) ||
-	    memchr(in->text, 0, n) || in->text[n - 1] != '\n') {
+	    memchr(in->text, 0, n) || in->text[n - 1] != '\n' ||
+	    memchr(in->text, '\n', n - 1)) {
 		fprintf(stderr, "memx: isf: %s: %s\n", in->banner,
 			!f ? strerror(errno) :
 			"not a banner (/proc/version's one line of text)");

@@ -125,11 +125,17 @@ static void *fail(struct isf_types *x, const char *why)
 	return NULL;
 }
 
+/* The string at @off, "" where BTF has none (a hostile file's offset). */
+static const char *str_at(struct isf_types *x, __u32 off)
+{
+	const char *s = btf__name_by_offset(x->btf, off);
+
+	return s ? s : "";
+}
+
 static const char *name_of(struct isf_types *x, const struct btf_type *t)
 {
-	const char *name = btf__name_by_offset(x->btf, t->name_off);
-
-	return name ? name : "";
+	return str_at(x, t->name_off);
 }
 
 /* @id past typedefs and qualifiers: 0 for void, -1 for a loop or bad ID. */
@@ -253,7 +259,7 @@ static struct json_object *member(struct isf_types *x,
 	const struct btf_member *m = btf_members(t) + i;
 	uint64_t bits = btf_member_bit_offset(t, i), off = bits / 8;
 	unsigned int len = btf_member_bitfield_size(t, i);
-	const char *name = btf__name_by_offset(x->btf, m->name_off);
+	const char *name = str_at(x, m->name_off);
 	struct json_object *f, *type;
 	char key[64];
 
@@ -270,7 +276,7 @@ static struct json_object *member(struct isf_types *x,
 	f = need(json_object_new_object());
 	add(f, "type", type);
 	add(f, "offset", json_object_new_int64(off));
-	if (!name || !*name) {
+	if (!*name) {
 		anon_member(fields, off, key, sizeof(key));
 		add(f, "anonymous", json_object_new_boolean(1));
 		name = key;
@@ -325,13 +331,13 @@ static struct json_object *enum_def(struct isf_types *x, __u32 id)
 	for (i = 0; i < btf_vlen(t); i++) {
 		if (btf_is_enum64(t)) {
 			v = btf_enum64_value(btf_enum64(t) + i);
-			add(c, btf__name_by_offset(x->btf, btf_enum64(t)[i].name_off),
+			add(c, str_at(x, btf_enum64(t)[i].name_off),
 			    sign ? json_object_new_int64(v) :
 			    json_object_new_uint64(v));
 		} else {
 			v = sign ? (int64_t)btf_enum(t)[i].val :
 			    (int64_t)(uint32_t)btf_enum(t)[i].val;
-			add(c, btf__name_by_offset(x->btf, btf_enum(t)[i].name_off),
+			add(c, str_at(x, btf_enum(t)[i].name_off),
 			    json_object_new_int64(v));
 		}
 	}

@@ -221,6 +221,77 @@ def kcore_seed():
     return bytes(data)
 
 
+BTF_KIND = {"int": 1, "ptr": 2, "array": 3, "struct": 4, "union": 5,
+            "enum": 6, "typedef": 8, "func": 12, "func_proto": 13,
+            "var": 14, "datasec": 15}
+
+
+def btf(types):
+    """Raw BTF (as /sys/kernel/btf/vmlinux holds it) of TYPES, each (kind,
+    name, size_or_type, extra bytes, vlen, kflag), IDs from 1."""
+    strings, offs = bytearray(b"\0"), {"": 0}
+
+    def name_off(name):
+        if name not in offs:
+            offs[name] = len(strings)
+            strings.extend(name.encode() + b"\0")
+        return offs[name]
+
+    body = bytearray()
+    for kind, name, size, extra, vlen, kflag in types:
+        info = BTF_KIND[kind] << 24 | vlen | kflag << 31
+        body += struct.pack("<III", name_off(name), info, size)
+        body += extra(name_off) if callable(extra) else extra
+    hdr = struct.pack("<HBBIIIII", 0xEB9F, 1, 0, 24, 0, len(body),
+                      len(body), len(strings))
+    return hdr + bytes(body) + bytes(strings)
+
+
+def members(*fields):
+    """btf_member records: (name, type, offset in bits, bitfield size)."""
+    return lambda off: b"".join(struct.pack("<III", off(n), t, bits | bf << 24)
+                                for n, t, bits, bf in fields)
+
+
+def btf_seed():
+    """A kernel in miniature: integers, a task_struct with a bitfield and
+    an anonymous union, an enum, an array, a typedef, a function, and a
+    per-CPU variable."""
+    return btf([
+        ("int", "int", 4, struct.pack("<I", 1 << 24 | 32), 0, 0),          # 1
+        ("int", "unsigned int", 4, struct.pack("<I", 32), 0, 0),           # 2
+        ("ptr", "", 0, b"", 0, 0),                                         # 3
+        ("struct", "task_struct", 32, members(
+            ("pid", 1, 0, 0), ("flags", 8, 32, 3), ("stack", 3, 64, 0),
+            ("", 5, 128, 0), ("tasks", 11, 192, 0)), 5, 1),                # 4
+        ("union", "", 8, members(("a", 1, 0, 0), ("b", 7, 0, 0)), 2, 1),   # 5
+        ("enum", "state", 4, lambda off: struct.pack(
+            "<IiIi", off("A"), 0, off("B"), -1), 2, 1),                    # 6
+        ("array", "", 0, struct.pack("<III", 1, 2, 2), 0, 0),              # 7
+        ("typedef", "u32", 2, b"", 0, 0),                                  # 8
+        ("func_proto", "", 1, b"", 0, 0),                                  # 9
+        ("func", "do_it", 9, b"", 0, 0),                                   # 10
+        ("struct", "list_head", 16, members(
+            ("next", 12, 0, 0), ("prev", 12, 64, 0)), 2, 1),               # 11
+        ("ptr", "", 11, b"", 0, 0),                                        # 12
+        ("var", "runqueues", 4, struct.pack("<I", 1), 0, 0),               # 13
+        ("datasec", ".data..percpu", 32, struct.pack("<III", 13, 0, 32),
+         1, 0),                                                            # 14
+    ])
+
+
+def isf_input(btf_data, kallsyms, banner):
+    """fuzz_isf's input: the BTF's length, the BTF, kallsyms, NUL, the
+    banner."""
+    return struct.pack("<I", len(btf_data)) + btf_data + kallsyms + \
+        b"\0" + banner
+
+
+ISF_KALLSYMS = KALLSYMS + b"""ffffffff81001000 T do_it
+0000000000001000 A runqueues
+"""
+
+
 def seeds(top):
     """Each fuzz target's seeds, in TOP/<target>/."""
     pages = sample_pages()
@@ -236,6 +307,8 @@ def seeds(top):
                        "text": VMCOREINFO_61},
         "kallsyms": {"lines": KALLSYMS},
         "kcore": {"headers": kcore_seed()},
+        "isf": {"mini": isf_input(btf_seed(), ISF_KALLSYMS,
+                                  b"Linux version 6.1.0-memx (fuzz) #1\n")},
     }
     for target, files in out.items():
         os.makedirs(os.path.join(top, target), exist_ok=True)

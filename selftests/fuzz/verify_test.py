@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-"""memx verify and the memx command's arguments against hostile input, on
+"""memx verify, memx isf's saved copies and the memx command's arguments
+against hostile input, on
 the host, with a memx built with AddressSanitizer and UBSan: each damaged
 file is exit 1 with a message naming the file and the damage, each valid
 one exit 0, and no run has a sanitizer report.  The files come from
@@ -11,7 +12,9 @@ REGRESS_DIR: inputs the fuzzers once broke (regress/<target>/), each
 of which must be refused with a message and no report.  TAP on stdout.
 """
 
+import base64
 import hashlib
+import json
 import os
 import re
 import struct
@@ -20,9 +23,10 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dumpgen import (KDUMP_ZLIB, PAGE, PT_LOAD, SAMPLE_RANGES, elf,  # noqa
-                     elf_records, kdump, kdump_records, memx_note, note,
-                     sample_pages, sample_segs, vmcoreinfo_note)
+from dumpgen import (ISF_KALLSYMS, KDUMP_ZLIB, PAGE, PT_LOAD,  # noqa
+                     SAMPLE_RANGES, btf, btf_seed, elf, elf_records, kdump,
+                     kdump_records, memx_note, note, sample_pages,
+                     sample_segs, vmcoreinfo_note)
 
 # A hang is a failure: a wide margin over the slowest case's few seconds.
 TIMEOUT = 300
@@ -276,11 +280,101 @@ def arguments(t):
              2, r"usage: memx map")
 
 
+BANNER = b"Linux version 6.1.0-memx (fuzz) #1\n"
+
+
+def isf_files(t, btf_data=None, kallsyms=ISF_KALLSYMS, banner=BANNER):
+    """memx isf's arguments for saved copies of these (the seed's kernel by
+    default), written to the scratch folder under names of their own."""
+    t.copies = getattr(t, "copies", 0) + 1
+    tag = f"copy{t.copies}"
+    return ["isf", "--btf", t.file(f"{tag}.btf", btf_seed() if btf_data is None
+                                   else btf_data),
+            "--kallsyms", t.file(f"{tag}.kallsyms", kallsyms),
+            "--banner", t.file(f"{tag}.banner", banner),
+            "-o", os.path.join(t.tmp, "isf.json")]
+
+
+def isf_cases(t):
+    """memx isf on saved copies: the seed's kernel described as the
+    kernel's own types say, and each damaged copy refused by name."""
+    args = isf_files(t)
+    rc, out, err = t.run(args + ["--kaslr-offset", "0x1000000"])
+    try:
+        isf = json.load(open(os.path.join(t.tmp, "isf.json")))
+        task = isf["user_types"]["task_struct"]["fields"]
+        anon = task["unnamed_field_10"]
+        union = isf["user_types"][anon["type"]["name"]]
+        ok = (rc == 0 and not REPORT.search(err) and
+              task["flags"] == {"offset": 4, "type": {
+                  "kind": "bitfield", "bit_position": 0, "bit_length": 3,
+                  "type": {"kind": "base", "name": "unsigned int"}}} and
+              anon["anonymous"] and union["kind"] == "union" and
+              union["fields"]["b"]["type"]["count"] == 2 and
+              isf["enums"]["state"] == {"size": 4, "base": "int",
+                                        "constants": {"A": 0, "B": -1}} and
+              isf["symbols"]["init_task"]["address"] == 0xffffffff81a14940
+              and isf["symbols"]["runqueues"] == {"address": 0x1000, "type": {
+                  "kind": "struct", "name": "task_struct"}} and
+              base64.b64decode(isf["symbols"]["linux_banner"]
+                               ["constant_data"]) == BANNER + b"\0")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        ok, err = False, f"{err}\n{e!r}"
+    t.tap(ok, "isf of saved copies: bitfield, anonymous union, array, "
+          "enum, per-CPU type, addresses less the offset, the banner", err)
+
+    loop = btf([("typedef", "t", 2, b"", 0, 0), ("typedef", "u", 1, b"", 0, 0),
+                ("struct", "s", 8, lambda off: struct.pack(
+                    "<III", off("p"), 1, 0), 1, 0)])
+    for name, args, why in (
+            ("BTF that is not BTF", isf_files(t, b"\0" * 64), r"BTF from"),
+            ("a typedef loop", isf_files(t, loop),
+             r"refers to itself"),
+            ("kallsyms without init_task",
+             isf_files(t, kallsyms=b"ffffffff81000000 T _text\n"),
+             r"no init_task"),
+            ("kallsyms without linux_banner",
+             isf_files(t, kallsyms=b"ffffffff81000000 D init_task\n"),
+             r"no linux_banner"),
+            ("a kallsyms line that is not one",
+             isf_files(t, kallsyms=ISF_KALLSYMS + b"zz\n"), r"line 9: not"),
+            ("kallsyms read without root (all zeros)",
+             isf_files(t, kallsyms=b"0 D init_task\n0 D linux_banner\n"),
+             r"every address is 0"),
+            ("a banner of two lines", isf_files(t, banner=BANNER * 2),
+             r"not a banner"),
+            ("a banner with no newline", isf_files(t, banner=BANNER[:-1]),
+             r"not a banner"),
+            ("an empty banner", isf_files(t, banner=b""), r"not a banner")):
+        t.expect(f"isf, {name}: exit 1, named", args, 1, why)
+    for args, why in ((["--btf", "x"], r"needs all three"),
+                      (["--kaslr-offset", "zz"], r"not a number"),
+                      (["--bogus", "1"], r"no such option")):
+        t.expect(f"isf {' '.join(args)}: exit 2, {why}", ["isf"] + args, 2,
+                 why)
+
+
+def isf_regression(t, path):
+    """An input of fuzz_isf: the BTF's length, the BTF, kallsyms, NUL, the
+    banner; memx isf on those as saved copies exits 0 or 1, no report."""
+    with open(path, "rb") as f:
+        data = f.read()
+    n = struct.unpack_from("<I", data)[0]
+    kallsyms, _, banner = data[4 + n:].partition(b"\0")
+    rc, out, err = t.run(isf_files(t, data[4:4 + n], kallsyms, banner))
+    return rc in (0, 1) and not REPORT.search(err), f"exit {rc}\n{err}"
+
+
 def regressions(t, top):
     """Inputs the fuzzers once broke: each refused, with no report."""
     for target in sorted(os.listdir(top)):
         for name in sorted(os.listdir(os.path.join(top, target))):
             path = os.path.join(top, target, name)
+            if target == "isf":
+                ok, why = isf_regression(t, path)
+                t.tap(ok, f"regress/isf/{name}: memx isf exits 0 or 1, "
+                      "no report", why)
+                continue
             rc, out, err = t.run(["verify", path])
             t.tap(rc == 1 and path in err and not REPORT.search(err),
                   f"regress/{target}/{name}: exit 1 with a message",
@@ -292,7 +386,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         t = Case(memx, tmp)
         for group in (valid, notes, elf_cases, kdump_cases, truncations,
-                      paths, arguments):
+                      paths, arguments, isf_cases):
             group(t)
         if len(sys.argv) > 2 and os.path.isdir(sys.argv[2]):
             regressions(t, sys.argv[2])
