@@ -267,6 +267,7 @@ package_boot() {
 # read-only over 9p.
 clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
 	local name=$1 k=$2 memx=$3 helper=$4 vmlinux=$5 which=$6 sid
+	local isf="$out/isf-$1" rc=0
 
 	sid=$("$top/scripts/kernels.sh" debuggers) ||
 		{ host_fail "sid's crash and drgn in the sid root"; return 1; }
@@ -275,9 +276,22 @@ clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
 		virtio_pci 9pnet_virtio 9p
 	MEMX_KERNEL="$cache/kernel/$k/boot/vmlinuz-$k" \
 	MEMX_INITRAMFS="$out/$name.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
-	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
+	rm -rf "$isf" && mkdir -p "$isf"
+	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap -virtfs local,path=$isf,mount_tag=isf,security_model=none,multidevs=remap" \
 		"$run" "$name" clients "" "" \
-		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux") memxt_sid=$(realpath "$sid") memxt_clients=$which"
+		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux") memxt_sid=$(realpath "$sid") memxt_clients=$which" ||
+		rc=1
+	# The guest's memx isf against the vmlinux's DWARF and symbols, here.
+	local log="$out/isf-check-$name.log" status=0
+	/usr/bin/python3 "$top/selftests/clients/isf_check.py" "$top/tools/memx" \
+		"$isf" "$vmlinux" > "$log" 2>&1 || status=$?
+	grep -E '^(not )?ok |^#' "$log" | sed "s/^/[$name] /"
+	grep -E '^(not )?ok ' "$log" | host_tap > /dev/null
+	if [ $status != 0 ] && ! grep -q '^not ok ' "$log"; then
+		tail -n 20 "$log" | sed "s/^/[$name]   /"
+		host_fail "$name: isf_check.py exited with status $status"
+	fi
+	[ $rc = 0 ] && [ $status = 0 ]
 }
 
 clients() {

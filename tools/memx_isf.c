@@ -396,6 +396,9 @@ static int open_out(struct isf_out *o, const char *path, char **tmp)
 		if (o->f)
 			fchmod(fd, 0644);
 	}
+	/* Large writes: a file over 9p or NFS takes each as a round trip. */
+	if (o->f)
+		setvbuf(o->f, NULL, _IOFBF, 1 << 20);
 	if (!o->f) {
 		fprintf(stderr, "memx: isf: cannot create %s: %s\n", path,
 			strerror(errno));

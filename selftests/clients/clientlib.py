@@ -17,9 +17,11 @@ CRASH_COMMS = {"crash", "gdb worker"}  # crash itself and its gdb's threads
 class Tap:
     def __init__(self, first):
         self.n = first - 1
+        self.failed = 0
 
     def __call__(self, ok, name, why=""):
         self.n += 1
+        self.failed += not ok
         print(("ok" if ok else "not ok"), self.n, name, flush=True)
         if not ok and why:
             for line in str(why).splitlines()[:8]:
