@@ -681,4 +681,175 @@ TEST_F_TIMEOUT(dumps, sigterm_stops_the_dump, 600)
 	stop_dump(_metadata, self->range, SIGTERM, "interrupted by Terminated");
 }
 
+#define ISF	"/tmp/isf.json"
+
+/* The number after @key in the ISF's text, or UINT64_MAX. */
+static uint64_t isf_num(const char *isf, const char *key)
+{
+	const char *p = strstr(isf, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : UINT64_MAX;
+}
+
+static uint64_t isf_addr(const char *isf, const char *sym)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), "\"%s\":{\"address\":", sym);
+	return isf_num(isf, key);
+}
+
+static uint64_t isf_size(const char *isf, const char *type)
+{
+	char key[128];
+
+	snprintf(key, sizeof(key), "\"%s\":{\"kind\":\"struct\",\"size\":", type);
+	return isf_num(isf, key);
+}
+
+/* VMCOREINFO's KERNELOFFSET, read through /dev/memx; 0 if it has none. */
+static uint64_t kernel_offset(void)
+{
+	unsigned long long pa;
+	unsigned int size;
+	char info[8192] = "", *p;
+	FILE *f = fopen("/sys/kernel/vmcoreinfo", "r");
+	int fd = open("/dev/memx", O_RDONLY);
+
+	if (f && fscanf(f, "%llx %x", &pa, &size) == 2 && fd >= 0)
+		pread(fd, info, size < sizeof(info) ? size : sizeof(info) - 1,
+		      pa);
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	p = memmem(info, sizeof(info), "KERNELOFFSET=", 13);
+	return p ? strtoull(p + 13, NULL, 16) : 0;
+}
+
+/* Base64 of @len bytes (the test's own encoder, not memx's). */
+static void base64(const uint8_t *in, size_t len, char *out)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+	uint32_t v;
+
+	for (i = 0; i < len; i += 3, out += 4) {
+		v = in[i] << 16 | (i + 1 < len ? in[i + 1] << 8 : 0) |
+		    (i + 2 < len ? in[i + 2] : 0);
+		out[0] = abc[v >> 18];
+		out[1] = abc[v >> 12 & 63];
+		out[2] = i + 1 < len ? abc[v >> 6 & 63] : '=';
+		out[3] = i + 2 < len ? abc[v & 63] : '=';
+	}
+	*out = 0;
+}
+
+/*
+ * A slab cache's object size (SLUB's /sys/kernel/slab/NAME/object_size,
+ * the struct's size, where /proc/slabinfo has it aligned); 0 if the cache
+ * is not there or is merged into another (a link: the other's size).
+ */
+static uint64_t slab_objsize(const char *cache)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s", cache);
+	if (lstat(path, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	strcat(path, "/object_size");
+	return read_num(path, 0);
+}
+
+/* @sym in the ISF at its kallsyms address less KASLR's offset @off. */
+static void isf_has_symbol(struct __test_metadata *_metadata,
+			   const char *isf, const char *sym, uint64_t off)
+{
+	EXPECT_EQ(ksym(sym) - off, isf_addr(isf, sym))
+		TH_LOG("symbol %s, KERNELOFFSET %#llx", sym,
+		       (unsigned long long)off);
+}
+
+FIXTURE(isf) {
+	char *text;
+};
+
+FIXTURE_SETUP(isf)
+{
+	self->text = NULL;
+}
+
+FIXTURE_TEARDOWN(isf)
+{
+	free(self->text);
+	unlink(ISF);
+}
+
+/*
+ * memx isf on the running kernel against what the kernel says without
+ * BTF: kallsyms less VMCOREINFO's KERNELOFFSET for the symbols Volatility
+ * starts from, /proc/version for the banner's bytes, and SLUB's object
+ * sizes for the structs with a cache of their own (task_struct's only on
+ * arm64: x86-64's holds the FPU state too).  Without data symbols
+ * in kallsyms (arm64's 6.1), exit 1 naming init_task.
+ */
+TEST_F_TIMEOUT(isf, isf_agrees_with_kallsyms_version_and_slab_sizes, 600)
+{
+	static const char *const syms[] = {
+		"_text", "init_task", "linux_banner", "init_files", "modules",
+	};
+	/* Caches with a constructor or a usercopy region are never merged. */
+	static const char *const slabs[][2] = {
+		{ "dentry", "dentry" }, { "inode", "inode_cache" },
+		{ "sighand_struct", "sighand_cache" },
+		{ "anon_vma", "anon_vma" }, { "xa_node", "radix_tree_node" },
+		{ "socket_alloc", "sock_inode_cache" },
+		{ "proc_inode", "proc_inode_cache" }, { "tcp_sock", "TCP" },
+		{ "vm_area_struct", "vm_area_struct" }, { "file", "filp" },
+		{ "cred", "cred_jar" }, { "files_struct", "files_cache" },
+#ifdef __aarch64__
+		{ "task_struct", "task_struct" },
+#endif
+	};
+	char version[512], want[1024], *p;
+	uint64_t off = kernel_offset(), size;
+	unsigned int i, sizes = 0;
+	struct stat st;
+	int fd;
+
+	if (!ksym("init_task")) {
+		EXPECT_EQ(1, memx("isf -o " ISF));
+		EXPECT_NE(NULL, strstr(out, "lists no init_task"));
+		EXPECT_NE(0, access(ISF, F_OK));
+		return;
+	}
+	ASSERT_EQ(0, memx("isf -o " ISF)) TH_LOG("%s", out);
+	fd = open(ISF, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st));
+	self->text = calloc(1, st.st_size + 1);
+	ASSERT_NE(NULL, self->text);
+	ASSERT_EQ(st.st_size, read(fd, self->text, st.st_size));
+	close(fd);
+	for (i = 0; i < ARRAY_SIZE(syms); i++)
+		isf_has_symbol(_metadata, self->text, syms[i], off);
+	ASSERT_LT(0, read_file("/proc/version", version, sizeof(version)));
+	strcpy(want, "\"constant_data\":\"");
+	base64((uint8_t *)version, strlen(version) + 1, want + strlen(want));
+	p = strstr(self->text, "\"linux_banner\":{");
+	ASSERT_NE(NULL, p);
+	EXPECT_NE(NULL, strstr(p, want)) TH_LOG("no %s", want);
+	for (i = 0; i < ARRAY_SIZE(slabs); i++) {
+		size = slab_objsize(slabs[i][1]);
+		if (!size)
+			continue;
+		EXPECT_EQ(size, isf_size(self->text, slabs[i][0]))
+			TH_LOG("struct %s, slab %s", slabs[i][0], slabs[i][1]);
+		sizes++;
+	}
+	EXPECT_LE(3, sizes);
+}
+
 TEST_HARNESS_MAIN

@@ -547,6 +547,24 @@ int memx_isf_live(const char *path)
 	return ret;
 }
 
+int memx_isf_saved(const char *btf, const char *kallsyms, const char *banner,
+		   uint64_t offset, const char *path)
+{
+	struct isf_in *in = calloc(1, sizeof(*in));
+	int ret;
+
+	if (!in)
+		return -1;
+	in->btf = btf;
+	in->kallsyms = kallsyms;
+	in->banner = banner;
+	in->offset = offset;
+	in->out = path;
+	ret = make_isf(in);
+	free(in);
+	return ret;
+}
+
 int memx_cmd_isf(int argc, char **argv)
 {
 	struct isf_in *in = calloc(1, sizeof(*in));

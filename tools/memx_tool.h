@@ -22,4 +22,8 @@ int memx_cmd_isf(int argc, char **argv);
 /* memx dump --isf: the running kernel's ISF into @path; 0 or -1. */
 int memx_isf_live(const char *path);
 
+/* memx isf --btf --kallsyms --banner --kaslr-offset -o: 0 or -1. */
+int memx_isf_saved(const char *btf, const char *kallsyms, const char *banner,
+		   uint64_t offset, const char *path);
+
 #endif /* MEMX_TOOL_H */

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "memx_lib.h"
 #include "memx_tool.h"
 
 /* The live paths are not reached with saved copies. */
@@ -47,10 +46,8 @@ static void saved(int *fd, char *path, const uint8_t *p, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int fds[3] = { -1, -1, -1 };
-	static char dir[] = "/tmp/memx-fuzz-isfXXXXXX", out[64];
-	char paths[3][32];
-	char *argv[] = { "isf", "--btf", paths[0], "--kallsyms", paths[1],
-			 "--banner", paths[2], "-o", out };
+	static char out[64];
+	char dir[] = "/tmp/memx-fuzz-isfXXXXXX", paths[3][32];
 	const uint8_t *rest, *nul;
 	uint32_t len;
 
@@ -71,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	saved(&fds[0], paths[0], data + 4, len);
 	saved(&fds[1], paths[1], rest, nul - rest);
 	saved(&fds[2], paths[2], nul + 1, data + size - nul - 1);
-	memx_cmd_isf(ARRAY_SIZE(argv), argv);
+	memx_isf_saved(paths[0], paths[1], paths[2], 0x1000000, out);
 	unlink(out);
 	return 0;
 }
