@@ -37,6 +37,11 @@ version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 
 export MEMX_TALLY="$out/tally"
 : > "$MEMX_TALLY"
+# Everything a test run prints, also in a log: the failures are listed
+# again just above the closing line, where a CI log's tail shows them.
+case "$mode" in
+check|clients) exec > >(tee "$out/check.log") 2>&1 ;;
+esac
 
 # A host-side check: one TAP-like line and a tally entry.
 host_check() {
@@ -344,9 +349,10 @@ dump_e2e() {
 	/usr/bin/python3 "$top/selftests/clients/dump_check.py" "$dumps" \
 		"$cache/dbg/vmlinux-$kver" > "$out/dump-check.log" 2>&1 || rc=$?
 	host_tap < "$out/dump-check.log"
-	[ $rc = 0 ] || { grep -v -e '^ok ' -e '^not ok ' "$out/dump-check.log" |
-			 tail -n 20 | sed 's/^/[host]   /'
-			 host_fail "dump_check.py exited with status $rc"; }
+	[ $rc = 0 ] || grep -q '^not ok ' "$out/dump-check.log" ||
+		{ grep -v -e '^ok ' -e '^not ok ' "$out/dump-check.log" |
+		  tail -n 20 | sed 's/^/[host]   /'
+		  host_fail "dump_check.py exited with status $rc"; }
 }
 
 # The memx command's unit tests on the host: a test that fails, does not
@@ -588,5 +594,9 @@ done
 
 read -r pass fail skip < <(awk '{p += $1; f += $2; s += $3}
 	END {print p + 0, f + 0, s + 0}' "$MEMX_TALLY")
+if [ "$fail" -ne 0 ]; then
+	echo "== what failed"
+	grep -aE '^\[[^]]*\] (not ok |BOOT FAILED)' "$out/check.log" | cut -c1-300
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -5,7 +5,8 @@
 # format, and kdump with zstd by one and by two threads), LiME (format=lime
 # timeout=0, then compress=1) and a copy out of /proc/kcore, to /dev/null
 # and then to a folder shared with the host (/dumps, 9p), one run each
-# after one untimed dump.  Times from /proc/uptime, sizes from the files.
+# after one untimed dump; then memx isf.  Times from /proc/uptime, sizes
+# from the files.
 # Nothing is written inside the guest: a dump's pages freed afterwards
 # would hold its bytes, and the next dumps would store them.
 
@@ -65,3 +66,21 @@ for to in /dev/null /dumps; do
 done
 echo "(LiME returns at once to /dev/null, with or without compress=1:"
 echo " those lines do not measure a dump)"
+
+# memx isf: the kernel's symbol table for Volatility 3, plain and through
+# xz, to the host's folder (as memx dump --isf writes it next to a dump).
+echo
+echo "memx isf (the kernel's ISF for Volatility 3) to 9p, one run each:"
+echo "| isf | time | size |"
+echo "|---|---|---|"
+for f in isf.json isf.json.xz; do
+	sync
+	t0=$(now)
+	/tests/memx isf -o "/dumps/$f" > /tmp/out 2>&1 ||
+		{ echo "memx isf -o $f failed:"; cat /tmp/out; }
+	sync
+	t1=$(now)
+	echo "| $f | $(echo "$t1 $t0" | awk '{ printf "%.1f s", $1 - $2 }') |" \
+	     "$(stat -c %s "/dumps/$f" 2>/dev/null || echo -) bytes |"
+	rm -f "/dumps/$f"
+done
