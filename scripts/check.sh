@@ -39,8 +39,13 @@ export MEMX_TALLY="$out/tally"
 : > "$MEMX_TALLY"
 # Everything a test run prints, also in a log: the failures are listed
 # again just above the closing line, where a CI log's tail shows them.
+# tee is waited for at exit: the closing line is out before the run ends.
 case "$mode" in
-check|clients) exec > >(tee "$out/check.log") 2>&1 ;;
+check|clients)
+	exec > >(tee "$out/check.log") 2>&1
+	tee_pid=$!
+	trap 'rc=$?; exec >&- 2>&-; wait "$tee_pid" || true; exit $rc' EXIT
+	;;
 esac
 
 # A host-side check: one TAP-like line and a tally entry.
