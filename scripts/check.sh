@@ -277,20 +277,24 @@ package_boot() {
 # read-only over 9p.
 clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
 	local name=$1 k=$2 memx=$3 helper=$4 vmlinux=$5 which=$6 sid
-	local isf="$out/isf-$1" rc=0
+	local isf="$out/isf-$1" rc=0 tallied
 
 	sid=$("$top/scripts/kernels.sh" debuggers) ||
 		{ host_fail "sid's crash and drgn in the sid root"; return 1; }
 	"$top/selftests/vm/mkinitramfs.sh" "$out/$name.cpio.gz" "$memx" \
 		"$helper" "$out/tests" "$cache/kernel/$k" "$k" \
 		virtio_pci 9pnet_virtio 9p
+	rm -rf "$isf" && mkdir -p "$isf"
+	tallied=$(wc -l < "$MEMX_TALLY")
 	MEMX_KERNEL="$cache/kernel/$k/boot/vmlinuz-$k" \
 	MEMX_INITRAMFS="$out/$name.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
-	rm -rf "$isf" && mkdir -p "$isf"
 	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap -virtfs local,path=$isf,mount_tag=isf,security_model=none,multidevs=remap" \
 		"$run" "$name" clients "" "" \
 		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux") memxt_sid=$(realpath "$sid") memxt_clients=$which" ||
 		rc=1
+	# A runner that stopped before its tally is a failure of its own.
+	[ "$(wc -l < "$MEMX_TALLY")" -gt "$tallied" ] ||
+		host_fail "$name: the boot did not run to its tally"
 	# The guest's memx isf against the vmlinux's DWARF and symbols, here.
 	local log="$out/isf-check-$name.log" status=0
 	/usr/bin/python3 "$top/selftests/clients/isf_check.py" "$top/tools/memx" \
