@@ -43,6 +43,7 @@ struct isf_in {
 	uint8_t text[BANNER_MAX];		/* linux_banner, its NUL too */
 	size_t text_len;
 	uint64_t banner_at, init_task_at;	/* runtime; 0 if not listed */
+	unsigned int listed;			/* wanted[] in kallsyms, a bit each */
 };
 
 /* The symbols Volatility's plugins need, and what goes without each. */
@@ -238,11 +239,14 @@ static int ksym_line(char *line, uint64_t *addr, char *type, char **name)
 	return sp ? -1 : 1;
 }
 
-/* Where linux_banner and init_task are at run time; -1 after a message. */
+/*
+ * Where linux_banner and init_task are at run time, and which wanted[]
+ * symbols kallsyms lists; -1 after a message.
+ */
 static int find_roots(struct isf_in *in, FILE *ks)
 {
 	char *line = NULL, *name, type;
-	size_t cap = 0;
+	size_t cap = 0, i;
 	unsigned long n = 0, zero = 0;
 	uint64_t addr;
 	int r;
@@ -261,6 +265,9 @@ static int find_roots(struct isf_in *in, FILE *ks)
 			in->banner_at = addr;
 		if (r && !in->init_task_at && !strcmp(name, "init_task"))
 			in->init_task_at = addr;
+		for (i = 0; r && i < ARRAY_SIZE(wanted); i++)
+			if (!strcmp(name, wanted[i].sym))
+				in->listed |= 1u << i;
 	}
 	free(line);
 	if (ferror(ks) || !n || zero == n) {
@@ -436,22 +443,12 @@ static int close_out(struct isf_out *o, const char *path, char *tmp, int ok)
 }
 
 /* Each wanted symbol kallsyms lacks, named with what it takes away. */
-static void warn_missing(FILE *ks)
+static void warn_missing(const struct isf_in *in)
 {
-	char *line = NULL, *name, type;
-	size_t cap = 0, i;
-	unsigned int found = 0;
-	uint64_t addr;
+	size_t i;
 
-	rewind(ks);
-	while (getline(&line, &cap, ks) > 0)
-		if (ksym_line(line, &addr, &type, &name) == 1)
-			for (i = 0; i < ARRAY_SIZE(wanted); i++)
-				if (!strcmp(name, wanted[i].sym))
-					found |= 1u << i;
-	free(line);
 	for (i = 0; i < ARRAY_SIZE(wanted); i++)
-		if (!(found & 1u << i))
+		if (!(in->listed & 1u << i))
 			fprintf(stderr, "memx: isf: kallsyms lists no %s %s: %s will not work\n",
 				wanted[i].sym, "(CONFIG_KALLSYMS_ALL?)",
 				wanted[i].what);
@@ -487,7 +484,7 @@ static int write_isf(struct isf_in *in, struct btf *btf, FILE *ks)
 	errno = 0;
 	ok = !close_out(o, in->out, tmp, ok);
 	if (ok)
-		warn_missing(ks);
+		warn_missing(in);
 	free(o);
 	isf_types_free(x);
 	return ok ? 0 : -1;
