@@ -8,6 +8,7 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/uaccess.h>
 
 /*
  * Linux 6.12 ("fs: add FOP_UNSIGNED_OFFSET to fop_flags", commit 641bb4394f40)
@@ -77,6 +78,70 @@ static inline bool memx_page_unaccepted(struct page *page)
 #include <linux/mem_encrypt.h>
 #define CC_ATTR_GUEST_MEM_ENCRYPT	0
 #define cc_platform_has(attr)		sev_active()
+#endif
+
+/*
+ * Linux 5.11 ("arm64: uaccess: remove set_fs()") gave arm64
+ * __get_kernel_nofault() and __put_kernel_nofault()
+ * (HAVE_GET_KERNEL_NOFAULT).  Before it, a kernel access that may fault is
+ * a user access under KERNEL_DS with page faults disabled, as
+ * copy_from_kernel_nofault() makes it there: one load or store of the
+ * type's width, which memx always aligns.
+ */
+#ifndef HAVE_GET_KERNEL_NOFAULT
+#define memx_kernel_nofault(access, label)				\
+	do {								\
+		mm_segment_t __fs = get_fs();				\
+		int __e;						\
+									\
+		set_fs(KERNEL_DS);					\
+		pagefault_disable();					\
+		__e = access;						\
+		pagefault_enable();					\
+		set_fs(__fs);						\
+		if (__e)						\
+			goto label;					\
+	} while (0)
+#define __get_kernel_nofault(dst, src, type, label)			\
+	memx_kernel_nofault(__get_user(*(type *)(dst),			\
+			    (__force const type __user *)(src)), label)
+#define __put_kernel_nofault(dst, src, type, label)			\
+	memx_kernel_nofault(__put_user(*(const type *)(src),		\
+			    (__force type __user *)(dst)), label)
+#endif
+
+/*
+ * Linux 5.10 builds unmap_mapping_pages() but does not export it, and its
+ * exported wrapper, unmap_mapping_range(), takes a signed byte offset,
+ * which cannot name kmemx's offsets (kernel addresses).  Zap the range in
+ * each mapping of @mapping as unmap_mapping_pages() does, under the same
+ * lock.  memx maps only shared VM_PFNMAP ranges, so there are no COW pages
+ * to spare.  Kbuild finds the export in Module.symvers
+ * (HAVE_UNMAP_MAPPING_PAGES).
+ */
+#ifndef HAVE_UNMAP_MAPPING_PAGES
+static inline void memx_unmap_mapping_pages(struct address_space *mapping,
+					    pgoff_t start, pgoff_t nr,
+					    bool even_cows)
+{
+	pgoff_t first, end, last = start + nr - 1;
+	struct vm_area_struct *vma;
+	struct rb_node *rb;
+
+	i_mmap_lock_read(mapping);
+	for (rb = rb_first_cached(&mapping->i_mmap); rb; rb = rb_next(rb)) {
+		vma = rb_entry(rb, struct vm_area_struct, shared.rb);
+		first = max(start, vma->vm_pgoff);
+		end = min(last, vma->vm_pgoff + vma_pages(vma) - 1);
+		if (first <= end)
+			zap_vma_ptes(vma, vma->vm_start +
+				     ((first - vma->vm_pgoff) << PAGE_SHIFT),
+				     (end - first + 1) << PAGE_SHIFT);
+	}
+	i_mmap_unlock_read(mapping);
+}
+
+#define unmap_mapping_pages	memx_unmap_mapping_pages
 #endif
 
 #endif /* _MEMX_COMPAT_H */

@@ -8,6 +8,8 @@
 #   6.1       bookworm's arm64 flavour, the ABI the x86-64 boots use
 #   6.12      bookworm-security's 6.12 arm64 flavour (4K pages, 52-bit VA)
 #   6.12-16k  the same line's arm64-16k flavour (16K pages)
+#   5.10      Debian 11's arm64 flavour, from bullseye's last point release
+#             (the security archive this machine reaches has no arm64 files)
 # Packages come from this machine's Debian archive through a private apt
 # configuration (its own sources, lists and cache, architectures amd64 and
 # arm64), so the host's dpkg never learns of arm64.  The arm64 headers hold
@@ -22,17 +24,21 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 dir="$cache/apt/arm64"
 export DEBIAN_FRONTEND=noninteractive
 
-# The archives this machine's apt uses for bookworm and bookworm-security.
-sources() {
+# The archives this machine's apt uses for bookworm and bookworm-security;
+# given bullseye, the first one's bullseye.
+sources() {	# sources SUITE
 	apt-get indextargets --format '$(REPO_URI) $(RELEASE)' | sort -u |
-		awk -v k="$keyring" '$2 == "bookworm" || $2 == "bookworm-security" {
+		awk -v k="$keyring" -v s="$1" '$2 == "bookworm" ||
+			($2 == "bookworm-security" && s == "bookworm") {
+			sub("^bookworm", s, $2)
 			print "deb [signed-by=" k "] " $1 " " $2 " main" }'
 }
 
-apt_arm64() {
+apt_arm64() {	# apt_arm64 SUITE
+	[ "$1" = bookworm ] || dir="$dir-$1"
 	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-	sources > "$dir/sources.list"
-	grep -q ' bookworm main' "$dir/sources.list" ||
+	sources "$1" > "$dir/sources.list"
+	grep -q " $1 main" "$dir/sources.list" ||
 		{ echo "arm64: no bookworm archive in apt" >&2; exit 1; }
 	apt=(-o "Dir::Etc::SourceList=$dir/sources.list"
 	     -o "Dir::Etc::SourceParts=$dir/none"
@@ -112,8 +118,12 @@ sysroot() {
 	echo "$root"
 }
 
-apt_arm64
 case "$line" in
+5.10) apt_arm64 bullseye ;;
+*) apt_arm64 bookworm ;;
+esac
+case "$line" in
+5.10) kernel "$(dep linux-headers-arm64:arm64 'linux-headers-[^ :]*')" ;;
 6.1) kernel "$(dep linux-headers-arm64:arm64 'linux-headers-[^ :]*')" ;;
 6.12) kernel "$(dep linux-headers-6.12-arm64:arm64 'linux-headers-[^ :]*')" ;;
 6.12-16k)

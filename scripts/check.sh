@@ -9,8 +9,8 @@
 # check: the lint gate, `make install`, every boot of the matrix below and
 # the crash/drgn boot (`make clients`), then
 # one closing line "N passed, N failed, N skipped"; non-zero on any failure.
-# KERNELS=6.1,6.12,7.2,debug,arm64 (the default) picks the kernel lines to
-# test.
+# KERNELS=6.1,5.10,6.12,7.2,debug,arm64 (the default) picks the kernel
+# lines to test.
 set -euo pipefail
 
 mode=${1:-check}
@@ -109,7 +109,8 @@ prepare_dkms "$kver"
 
 # kbuild KVER KDIR ROOT NAME FILES...: a W=1 build of FILES, in a chroot
 # into ROOT unless it is / (then under the cache, cross-compiled with the
-# make variables in $MEMX_CROSS); fails on any warning.
+# make variables in $MEMX_CROSS), with sparse when ROOT has it; fails on
+# any warning.
 # Prints the .ko's path.
 kbuild() {
 	local k=$1 kdir=$2 root=$3 name=$4
@@ -128,8 +129,10 @@ kbuild() {
 	else
 		# objtool reads /proc; unmounted again so the cache stays plain.
 		mount -t proc proc "$root/proc"
+		local sparse=
+		[ -x "$root/usr/bin/sparse" ] && sparse=C=1
 		chroot "$root" make -C "$kdir" M="/build/$k/$name" W=1 \
-			-j"$jobs" modules > "$log" 2>&1
+			$sparse -j"$jobs" modules > "$log" 2>&1
 		local rc=$?
 		umount "$root/proc"
 		[ $rc -eq 0 ]
@@ -171,7 +174,9 @@ prepare_line() {
 # not build it in; sets built_kver.
 prepare_arm64() {
 	local k kdir image memx helper tests="$out/tests-arm64"
-	local MEMX_CROSS="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
+	# CC: the host's cross gcc, also for 5.10, whose headers name the
+	# gcc-10 it was built with (not in Debian 12).
+	local MEMX_CROSS="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc"
 
 	read -r k kdir image < <("$top/scripts/arm64.sh" "$1") || true
 	if [ -z "$k" ] || [ ! -d "$kdir" ] || [ ! -f "$image" ]; then
@@ -502,7 +507,7 @@ clients)
 	;;
 esac
 
-lines=${KERNELS:-6.1,6.12,7.2,debug,arm64}
+lines=${KERNELS:-6.1,5.10,6.12,7.2,debug,arm64}
 # The memx command is user space: its tests run in the main boot only, but
 # for --exclude's, which read the struct page layout of each kernel.
 all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test,memx_exclude_test,memx_cpu_test
@@ -542,6 +547,13 @@ for l in ${lines//,/ }; do
 			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_compat32_test,memx_cpu_test,memx_policy_test writable=1"
 			"rt $abi-rt-amd64 max $all -")
 		;;
+	5.10)
+		built_kver=
+		host_check "memx and helper build for $l with W=1 and sparse, no warnings" \
+			prepare_line "$l"
+		[ -n "$built_kver" ] &&
+			boots+=("linux-$l $built_kver max $all,memx_tool_test,memx_stress -")
+		;;
 	6.12|7.2)
 		built_kver=
 		host_check "memx and helper build for $l with W=1, no warnings" \
@@ -558,10 +570,11 @@ for l in ${lines//,/ }; do
 			boots+=("debug $built_kver max $all,memx_stress - debug_pagealloc=on")
 		;;
 	arm64)
-		# 6.1 and 6.12 at 4K pages, 6.12 at 16K; 6.12's 52-bit VA
-		# (LPA2) under max, its 48-bit fallback under cortex-a57.
+		# 6.1, 6.12 and 5.10 at 4K pages, 6.12 at 16K; 6.12's 52-bit
+		# VA (LPA2) under max, its 48-bit fallback under cortex-a57.
 		for a in "6.1 max,pauth-impdef=on" "6.12 max,pauth-impdef=on" \
-			 "6.12-16k max,pauth-impdef=on"; do
+			 "6.12-16k max,pauth-impdef=on" \
+			 "5.10 max,pauth-impdef=on"; do
 			read -r al acpu <<< "$a"
 			built_kver=
 			host_check "memx and helper cross-build for arm64 $al with W=1, no warnings" \
@@ -573,7 +586,7 @@ for l in ${lines//,/ }; do
 		done
 		;;
 	*)
-		echo "unknown kernel line $l (KERNELS=6.1,6.12,7.2,debug,arm64)"
+		echo "unknown kernel line $l (KERNELS=6.1,5.10,6.12,7.2,debug,arm64)"
 		exit 1
 		;;
 	esac

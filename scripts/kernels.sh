@@ -1,9 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kernels.sh LINE: make one newer kernel line ready to build for and boot,
+# kernels.sh LINE: make one more kernel line ready to build for and boot,
 # or (LINE "debuggers") sid's crash and drgn ready in the sid root, or
-# (LINE "dbg-6.12", "dbg-7.2") that line's vmlinux with debug info.
+# (LINE "dbg-5.10", "dbg-6.12", "dbg-7.2") that line's vmlinux with debug
+# info.
+#   5.10  Debian 11 (bullseye, bullseye-security): a minbase bullseye root,
+#         its headers and gcc-10 installed there, built in a chroot
 #   6.12  Debian 12 backports: headers, -common, linux-kbuild and the image
 #         unpacked with dpkg -x under the cache (the host gcc-12 builds it)
 #   7.2   Debian unstable: a minbase sid root made with debootstrap under the
@@ -18,20 +21,33 @@ cache=${MEMX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memx}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 export DEBIAN_FRONTEND=noninteractive
 
-# The Debian archive this machine's apt uses (the one serving bookworm).
+# The Debian archive this machine's apt uses for bookworm, or given
+# "-security" for bookworm-security.
 archive() {
 	apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
-		awk '$2 == "bookworm" { print $1; exit }'
+		awk -v r="bookworm${1:-}" '$2 == r { print $1; exit }'
 }
 
-# Private apt state for one suite: apt_suite SUITE -> sets $apt (options).
-apt_suite() {
-	local dir="$cache/apt/$1" uri
+# The sources.list lines of SUITE, and of its security suite if it has one.
+sources() {	# sources SUITE [security]
+	local uri
 
 	uri=$(archive)
 	[ -n "$uri" ] || { echo "kernels: no bookworm archive in apt" >&2; exit 1; }
+	echo "deb [signed-by=$keyring] $uri $1 main"
+	[ -z "${2:-}" ] && return
+	uri=$(archive -security)
+	[ -n "$uri" ] || { echo "kernels: no security archive in apt" >&2; exit 1; }
+	echo "deb [signed-by=$keyring] $uri $1-security main"
+}
+
+# Private apt state for one suite: apt_suite SUITE [security] -> sets $apt
+# (options).
+apt_suite() {
+	local dir="$cache/apt/$1"
+
 	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
-	echo "deb [signed-by=$keyring] $uri $1 main" > "$dir/sources.list"
+	sources "$@" > "$dir/sources.list"
 	apt=(-o "Dir::Etc::SourceList=$dir/sources.list"
 	     -o "Dir::Etc::SourceParts=$dir/none"
 	     -o "Dir::State::Lists=$dir/lists"
@@ -80,18 +96,17 @@ line_612() {
 	echo "$kv $root/usr/src/linux-headers-$kv / $root/boot/vmlinuz-$kv"
 }
 
-# The minbase sid root, made once: sets $root.
-sid_root() {
-	local uri
-
-	root="$cache/sid"
-	uri=$(archive)
+# A minbase root of SUITE (sid, bullseye), made once: sets $root.
+deb_root() {	# deb_root SUITE DIR [security]
+	root="$cache/$2"
 	if [ ! -e "$root/.ready" ]; then
 		command -v debootstrap > /dev/null ||
 			apt-get install -y -qq --no-install-recommends debootstrap >&2
-		echo "kernels: debootstrap sid into $root" >&2
+		echo "kernels: debootstrap $1 into $root" >&2
 		rm -rf "$root"
-		debootstrap --variant=minbase sid "$root" "$uri" > "$cache/sid.log"
+		debootstrap --variant=minbase "$1" "$root" "$(archive)" \
+			> "$cache/$2.log"
+		sources "$1" ${3:-} > "$root/etc/apt/sources.list"
 		touch "$root/.ready"
 	fi
 	# The root's apt follows this machine's Acquire settings (proxies,
@@ -131,9 +146,53 @@ dbg_612() {
 	dbg_vmlinux "$kv"
 }
 
+dbg_510() {
+	apt_suite bullseye security
+	dbg_vmlinux "$(newest_abi)-amd64"
+}
+
 dbg_72() {
 	apt_suite sid
 	dbg_vmlinux "$(newest_abi)-amd64"
+}
+
+# Kernel $kv of the suite $apt points at, built for in the root $root:
+# its headers, compiler and sparse installed there, its image and modules unpacked
+# under the cache (the modules where the host's depmod looks for them).
+# Prints "KVER KDIR ROOT VMLINUZ".
+line_in_root() {
+	local dl="$cache/dl-$kv" deb
+
+	if [ ! -e "$root/.ready-$kv" ]; then
+		echo "kernels: installing linux-headers-$kv in $root" >&2
+		chroot "$root" apt-get update -qq >&2
+		chroot "$root" apt-get install -y -qq --no-install-recommends \
+			make sparse "linux-headers-$kv" >&2
+		touch "$root/.ready-$kv"
+	fi
+	if [ ! -e "$cache/kernel/$kv/.modules" ]; then
+		echo "kernels: unpacking the image and modules of $kv" >&2
+		rm -rf "$dl" "$cache/kernel/$kv" && mkdir -p "$dl"
+		(cd "$dl" && apt-get "${apt[@]}" download "linux-image-$kv" >&2)
+		for deb in "$dl"/*.deb; do
+			dpkg -x "$deb" "$cache/kernel/$kv"
+		done
+		rm -rf "$dl"
+		[ -e "$cache/kernel/$kv/lib" ] ||
+			ln -s usr/lib "$cache/kernel/$kv/lib"
+		touch "$cache/kernel/$kv/.modules"
+	fi
+	echo "$kv /usr/src/linux-headers-$kv $root" \
+		"$(find "$cache/kernel/$kv" -name 'vmlinuz*' | head -n 1)"
+}
+
+line_510() {
+	local kv
+
+	apt_suite bullseye security
+	kv=$(newest_abi)-amd64
+	deb_root bullseye bullseye security
+	line_in_root
 }
 
 line_72() {
@@ -142,7 +201,7 @@ line_72() {
 	apt_suite sid
 	abi=$(newest_abi)
 	kv=$abi-amd64
-	sid_root
+	deb_root sid sid
 	if [ ! -e "$root/.ready-$kv" ]; then
 		echo "kernels: installing linux-headers-$kv in the sid root" >&2
 		chroot "$root" apt-get update -qq >&2
@@ -175,7 +234,7 @@ line_72() {
 debuggers() {
 	local root pkgs=(crash python3-drgn strace)
 
-	sid_root
+	deb_root sid sid
 	if [ "$(chroot "$root" dpkg-query -W -f '${db:Status-Status}\n' \
 		"${pkgs[@]}" 2>/dev/null | grep -cx installed)" != ${#pkgs[@]} ]; then
 		echo "kernels: installing ${pkgs[*]} in the sid root" >&2
@@ -189,9 +248,11 @@ debuggers() {
 }
 
 case "$line" in
+5.10) line_510 ;;
 6.12) line_612 ;;
 7.2) line_72 ;;
 debuggers) debuggers ;;
+dbg-5.10) dbg_510 ;;
 dbg-6.12) dbg_612 ;;
 dbg-7.2) dbg_72 ;;
 *) echo "kernels: unknown line $line" >&2; exit 1 ;;

@@ -3,10 +3,10 @@
 #
 # lint.sh ABI: the warning-free gate of `make check`.  Builds memx with W=1
 # and sparse (C=1) against the -amd64, -cloud-amd64 and -rt-amd64 headers of
-# kernel ABI ABI (6.1.0-56, say) and, cross-compiled, the -arm64 headers of
-# the 6.1 and 6.12 lines (scripts/arm64.sh), each in its own copy of the
-# sources, and runs checkpatch --strict.  Any compiler, sparse or
-# checkpatch line fails.
+# kernel ABI ABI (6.1.0-56, say) and, cross-compiled by the host's gcc, the
+# -arm64 headers of the 6.1, 6.12 and 5.10 lines (scripts/arm64.sh), each in
+# its own copy of the sources, and runs checkpatch --strict.  Any compiler,
+# sparse or checkpatch line fails.
 set -euo pipefail
 
 abi=$1
@@ -29,7 +29,7 @@ for flavour in amd64 cloud-amd64 rt-amd64; do
 	fi
 done
 
-for line in 6.1 6.12; do
+for line in 6.1 6.12 5.10; do
 	dir="$cache/lint/arm64-$line"
 	log="$cache/lint/arm64-$line.log"
 	rm -rf "$dir" && mkdir -p "$dir"
@@ -38,7 +38,8 @@ for line in 6.1 6.12; do
 		echo "lint: FAIL arm64 $line: no headers (scripts/arm64.sh)"
 		status=1
 	elif ! make -C "$kdir" M="$dir" ARCH=arm64 \
-		CROSS_COMPILE=aarch64-linux-gnu- W=1 C=1 modules > "$log" 2>&1 ||
+		CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc \
+		W=1 C=1 modules > "$log" 2>&1 ||
 	   grep -E 'warning:|error:' "$log"; then
 		echo "lint: FAIL $kv: build with W=1 C=1 has warnings"
 		status=1

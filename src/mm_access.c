@@ -20,6 +20,7 @@
 
 #include "memx.h"
 #include "memx_arch.h"
+#include "memx_compat.h"
 
 /* The largest of 8, 4, 2, 1 that is aligned at @addr and fits in @len. */
 static __always_inline size_t memx_width(unsigned long addr, size_t len)

@@ -22,6 +22,7 @@
 #include <linux/rwsem.h>
 
 #include "memx.h"
+#include "memx_compat.h"
 
 #define MEMX_FS_MAGIC	0x6d656d78	/* "memx" */
 

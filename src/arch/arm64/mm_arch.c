@@ -92,7 +92,8 @@ static int memx_walk(unsigned long addr, unsigned int va_bits,
 	for (level = levels - 1; level >= 0; level--) {
 		shift = PAGE_SHIFT + level * MEMX_LEVEL_BITS;
 		idx = (addr >> shift) &
-		      GENMASK(min(MEMX_LEVEL_BITS, va_bits - shift) - 1, 0);
+		      GENMASK(min_t(unsigned int, MEMX_LEVEL_BITS,
+				    va_bits - shift) - 1, 0);
 		if (memx_desc(table, idx, &desc))
 			return -EFAULT;
 		if (!(desc & MEMX_DESC_VALID))
