@@ -279,13 +279,17 @@ package_boot() {
 # Boot NAME: crash and drgn on kernel KVER (memx MEMX_KO, the helper
 # HELPER_KO, debug info in VMLINUX), sid's crash 9 and drgn 0.3 from the sid
 # root and, with WHICH "all", Debian 12's from the host's root, both shared
-# read-only over 9p.
+# read-only over 9p; with WHICH "lts", Debian 12's only, crash 8.0.2 in
+# full mode too.
 clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
-	local name=$1 k=$2 memx=$3 helper=$4 vmlinux=$5 which=$6 sid
+	local name=$1 k=$2 memx=$3 helper=$4 vmlinux=$5 which=$6 sid=
 	local isf="$out/isf-$1" rc=0 tallied
 
-	sid=$("$top/scripts/kernels.sh" debuggers) ||
-		{ host_fail "sid's crash and drgn in the sid root"; return 1; }
+	if [ "$which" != lts ]; then
+		sid=$("$top/scripts/kernels.sh" debuggers) ||
+			{ host_fail "sid's crash and drgn in the sid root"; return 1; }
+		sid="memxt_sid=$(realpath "$sid")"
+	fi
 	"$top/selftests/vm/mkinitramfs.sh" "$out/$name.cpio.gz" "$memx" \
 		"$helper" "$out/tests" "$cache/kernel/$k" "$k" \
 		virtio_pci 9pnet_virtio 9p
@@ -295,7 +299,7 @@ clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
 	MEMX_INITRAMFS="$out/$name.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
 	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap -virtfs local,path=$isf,mount_tag=isf,security_model=none,multidevs=remap" \
 		"$run" "$name" clients "" "" \
-		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux") memxt_sid=$(realpath "$sid") memxt_clients=$which" ||
+		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux") $sid memxt_clients=$which" ||
 		rc=1
 	# A runner that stopped before its tally is a failure of its own.
 	[ "$(wc -l < "$MEMX_TALLY")" -gt "$tallied" ] ||
@@ -319,14 +323,14 @@ clients() {
 		"$cache/helper/$kver/memx_helper.ko" "$cache/dbg/vmlinux-$kver" all
 }
 
-# sid's crash 9 and drgn 0.3 on a newer line, with the memx and helper
-# prepare_line built for it.
-clients_line() {	# clients_line LINE KVER MEMX_KO HELPER_KO
+# crash and drgn on another line (sid's, or with WHICH "lts" Debian 12's),
+# with the memx and helper prepare_line built for it.
+clients_line() {	# clients_line LINE KVER MEMX_KO HELPER_KO [WHICH]
 	local vmlinux
 
 	vmlinux=$("$top/scripts/kernels.sh" "dbg-$1") ||
 		{ host_fail "the $1 line's vmlinux with debug info"; return 1; }
-	clients_boot "clients-$1" "$2" "$3" "$4" "$vmlinux" sid
+	clients_boot "clients-$1" "$2" "$3" "$4" "$vmlinux" "${5:-sid}"
 }
 
 # A host-side failure that is not a TAP line of its own.
@@ -494,11 +498,12 @@ clients)
 	status=0
 	clients || status=1
 	dump_e2e || status=1
-	for l in 6.12 7.2; do
+	for l in 5.10 6.12 7.2; do
 		built_kver=
 		if prepare_line "$l"; then
 			clients_line "$l" "$built_kver" "$built_memx" \
-				"$built_helper" || status=1
+				"$built_helper" "$([ "$l" = 5.10 ] && echo lts)" ||
+				status=1
 		else
 			status=1
 		fi
@@ -552,7 +557,8 @@ for l in ${lines//,/ }; do
 		host_check "memx and helper build for $l with W=1 and sparse, no warnings" \
 			prepare_line "$l"
 		[ -n "$built_kver" ] &&
-			boots+=("linux-$l $built_kver max $all,memx_tool_test,memx_stress -")
+			boots+=("linux-$l $built_kver max $all,memx_tool_test,memx_stress -") &&
+			clients_lines+=("$l $built_kver $built_memx $built_helper lts")
 		;;
 	6.12|7.2)
 		built_kver=
@@ -609,9 +615,9 @@ if [[ ",$lines," == *,6.1,* ]]; then
 	dump_e2e || true
 fi
 for c in "${clients_lines[@]}"; do
-	read -r l k memx helper <<< "$c"
-	echo "== boot clients-$l: sid's crash and drgn on $k through memx"
-	clients_line "$l" "$k" "$memx" "$helper" || true
+	read -r l k memx helper which <<< "$c"
+	echo "== boot clients-$l: crash and drgn (${which:-sid}) on $k through memx"
+	clients_line "$l" "$k" "$memx" "$helper" "$which" || true
 done
 
 read -r pass fail skip < <(awk '{p += $1; f += $2; s += $3}

@@ -3,7 +3,8 @@
 /proc/kcore, each answer compared with the kernel's own view: ps with
 /proc, bt of a task sleeping in nanosleep, log with dmesg, kmem -i with
 MemTotal, mod with /proc/modules, files with a descriptor this script
-opened.  Run in the test VM (sid's crash, chrooted into the sid root).
+opened.  Run in the test VM, chrooted into the sid root (crash 9) or, on
+5.10, the host's (Debian 12's crash 8.0.2).
 Usage: crash_check.py VMLINUX FIRST_TAP_NUMBER"""
 
 import os
@@ -20,6 +21,10 @@ from clientlib import CRASH_COMMS, FD, MARKER, Tap, proc_tasks, read, sleeper # 
 vmlinux = sys.argv[1]
 tap = Tap(int(sys.argv[2]))
 COMM_LEN = 15  # TASK_COMM_LEN less the NUL
+# "crash 9.0.2": what the TAP lines call it
+CRASH = re.search(r"^crash \S+", subprocess.run(
+    ["crash", "--version"], capture_output=True, text=True).stdout,
+    re.M)[0]
 
 
 def run_crash(source, pid):
@@ -155,7 +160,7 @@ def main():
         rc, err, out = run_crash(source, child.pid)
         took = time.monotonic() - start
         after = proc_tasks()
-        what = (f"crash 9 full mode on {name}: ps, bt, log, kmem -i, mod, "
+        what = (f"{CRASH} full mode on {name}: ps, bt, log, kmem -i, mod, "
                 f"files run")
         if source != "memx" and refusal(rc, err):
             refused = refusal(rc, err)
@@ -178,7 +183,7 @@ def main():
                   (f"files lists fd {FD} on {MARKER}",
                    check_files(out["files"])))
         for what, (ok, why) in checks:
-            tap(ok, f"crash 9 on {name}: {what}", why)
+            tap(ok, f"{CRASH} on {name}: {what}", why)
     child.send_signal(signal.SIGKILL)
     child.wait()
 

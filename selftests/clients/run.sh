@@ -95,15 +95,23 @@ tap $? "crash dis linux_banner disassembles at $banner"
 stamped() {
 	grep '^\[ *[0-9]*\.[0-9]*\]' "$1" | sed 's/[[:space:]]*$//'
 }
+# crash 8.0.2's minimal mode lacks an offset 5.10's ring buffer needs
+# (atomic_t's counter), and says so: a skip in its words (its full mode,
+# crash_check.py, reads the log there).
 stamped /tmp/crash.out > /tmp/crash-log.txt
 stamped /tmp/dmesg.txt > /tmp/dmesg-trim.txt
 lines=$(wc -l < /tmp/dmesg-trim.txt)
-head -n "$lines" /tmp/crash-log.txt | cmp -s - /tmp/dmesg-trim.txt
-rc=$?
-tap $rc "crash log equals dmesg ($lines lines)"
-if [ $rc != 0 ]; then
-	head -n "$lines" /tmp/crash-log.txt | diff - /tmp/dmesg-trim.txt |
-		head -n 10 | sed 's/^/#   /'
+why=$(grep -m 1 '^log: invalid structure member offset' /tmp/crash.out)
+if [ -n "$why" ]; then
+	n=$((n + 1))
+	echo "ok $n crash log equals dmesg # SKIP crash --minimal: $why"
+else
+	head -n "$lines" /tmp/crash-log.txt | cmp -s - /tmp/dmesg-trim.txt
+	rc=$?
+	tap $rc "crash log equals dmesg ($lines lines)"
+	[ $rc = 0 ] ||
+		head -n "$lines" /tmp/crash-log.txt | diff - /tmp/dmesg-trim.txt |
+			head -n 10 | sed 's/^/#   /'
 fi
 
 /usr/bin/python3 "$here/drgn_check.py" "$vmlinux" "$n"
