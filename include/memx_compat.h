@@ -82,13 +82,14 @@ static inline bool memx_page_unaccepted(struct page *page)
 
 /*
  * Linux 5.11 ("arm64: uaccess: remove set_fs()") gave arm64
- * __get_kernel_nofault() and __put_kernel_nofault()
- * (HAVE_GET_KERNEL_NOFAULT).  Before it, a kernel access that may fault is
- * a user access under KERNEL_DS with page faults disabled, as
- * copy_from_kernel_nofault() makes it there: one load or store of the
- * type's width, which memx always aligns.
+ * __get_kernel_nofault() and __put_kernel_nofault(); until 5.18 an
+ * architecture with them said so with HAVE_GET_KERNEL_NOFAULT, and one
+ * without them still had set_fs() (CONFIG_SET_FS).  There, a kernel access
+ * that may fault is a user access under KERNEL_DS with page faults
+ * disabled, as copy_from_kernel_nofault() makes it: one load or store of
+ * the type's width, which memx always aligns.
  */
-#ifndef HAVE_GET_KERNEL_NOFAULT
+#if defined(CONFIG_SET_FS) && !defined(HAVE_GET_KERNEL_NOFAULT)
 #define memx_kernel_nofault(access, label)				\
 	do {								\
 		mm_segment_t __fs = get_fs();				\
