@@ -395,7 +395,7 @@ TEST_F(maps, proc_pid_mem_reaches_a_mapping)
 	ASSERT_NE(MAP_FAILED, map);
 	got = pread(mem, buf, len, (off_t)(uintptr_t)(map + banner % PAGE));
 	err = got < 0 ? errno : 0;
-	read_file(HELPER "ioremap_prot", flag, sizeof(flag));
+	read_file(HELPER "pfnmap_access", flag, sizeof(flag));
 	if (err == EIO && flag[0] == 'N')
 		SKIP(return, "/proc/PID/mem calls no .access here (%s)",
 		     "no CONFIG_HAVE_IOREMAP_PROT: arm64 before 5.19");

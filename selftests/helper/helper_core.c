@@ -49,7 +49,7 @@ static bool spin_on, loop_on;
  * mapping's .access: only with CONFIG_HAVE_IOREMAP_PROT, which arm64 has
  * since 5.19.
  */
-static bool ioremap_prot = IS_ENABLED(CONFIG_HAVE_IOREMAP_PROT);
+static bool pfnmap_access = IS_ENABLED(CONFIG_HAVE_IOREMAP_PROT);
 static atomic_t loopers = ATOMIC_INIT(0);
 
 static int vbuf_phys_show(struct seq_file *m, void *unused)
@@ -248,7 +248,8 @@ static int __init helper_init(void)
 	debugfs_create_x64("churn_addr", 0400, helper_dir, &churn_addr);
 	debugfs_create_file("spin", 0200, helper_dir, NULL, &spin_fops);
 	debugfs_create_file("loop", 0600, helper_dir, NULL, &loop_fops);
-	debugfs_create_bool("ioremap_prot", 0400, helper_dir, &ioremap_prot);
+	debugfs_create_bool("pfnmap_access", 0400, helper_dir,
+			    &pfnmap_access);
 
 	err = helper_arch_init();
 	if (err)
