@@ -4,7 +4,8 @@
 # arm64.sh LINE: make one Debian arm64 kernel ready to cross-build memx for
 # and boot under qemu-system-aarch64, or (LINE "busybox") the arm64
 # busybox-static, or (LINE "sysroot") the arm64 libraries the static memx
-# command links.
+# command links, or (LINE "dbg-6.12-16k") that kernel's vmlinux with debug
+# info.
 #   6.1       bookworm's arm64 flavour, the ABI the x86-64 boots use
 #   6.12      bookworm-security's 6.12 arm64 flavour (4K pages, 52-bit VA)
 #   6.12-16k  the same line's arm64-16k flavour (16K pages)
@@ -93,6 +94,26 @@ kernel() {	# kernel KV
 	echo "$kv $root/usr/src/linux-headers-$kv $root/boot/vmlinuz-$kv"
 }
 
+# Kernel KV's vmlinux with debug info, from its -dbg package: drgn reads
+# dumps of that kernel with it on the host.  Prints its path.
+dbg() {	# dbg KV
+	local kv=${1#linux-headers-} vmlinux dl
+
+	vmlinux="$cache/dbg/vmlinux-$kv" dl="$cache/dl-dbg-$kv"
+	if [ ! -e "$vmlinux" ]; then
+		echo "arm64: extracting vmlinux from linux-image-$kv-dbg" >&2
+		rm -rf "$dl" && mkdir -p "$dl" "$cache/dbg"
+		(cd "$dl" && apt-get "${apt[@]}" download \
+			"linux-image-$kv-dbg:arm64" >&2)
+		dpkg-deb --fsys-tarfile "$dl"/*.deb | tar -xO \
+			"./usr/lib/debug/boot/vmlinux-$kv" > "$vmlinux.tmp"
+		rm -rf "$dl"
+		readelf -h "$vmlinux.tmp" > /dev/null
+		mv "$vmlinux.tmp" "$vmlinux"
+	fi
+	echo "$vmlinux"
+}
+
 busybox() {
 	local root="$cache/arm64/busybox"
 
@@ -128,6 +149,9 @@ case "$line" in
 6.12) kernel "$(dep linux-headers-6.12-arm64:arm64 'linux-headers-[^ :]*')" ;;
 6.12-16k)
 	kernel "$(dep linux-headers-6.12-arm64-16k:arm64 'linux-headers-[^ :]*')"
+	;;
+dbg-6.12-16k)
+	dbg "$(dep linux-headers-6.12-arm64-16k:arm64 'linux-headers-[^ :]*')"
 	;;
 busybox) busybox ;;
 sysroot) sysroot ;;

@@ -194,7 +194,7 @@ prepare_arm64() {
 	MEMX_BUSYBOX=$("$top/scripts/arm64.sh" busybox) \
 		"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
 		"$helper" "$tests" "${image%/boot/*}" "$k" virtio_pci \
-		virtio_console || return 1
+		virtio_console 9pnet_virtio 9p || return 1
 	mkdir -p "$cache/kernel/$k/boot"
 	cp "$image" "$cache/kernel/$k/boot/vmlinuz-$k"
 	built_kver=$k
@@ -471,13 +471,40 @@ dump_bench() {
 }
 
 run="$top/selftests/vm/run.sh"
+# With memxt_dumps=1 in EXTRA_CMDLINE, the guest writes dumps into the host
+# folder $out/dumps-NAME after its tests.
 boot() {	# boot NAME KERNEL CPU MODE TESTS PARAMS [EXTRA_CMDLINE]
-	local arch=x86_64
+	local arch=x86_64 share=
 
 	case "$2" in *-arm64|*-arm64-16k) arch=aarch64 ;; esac
+	case "${7:-}" in
+	*memxt_dumps=1*)
+		rm -rf "$out/dumps-$1" && mkdir -p "$out/dumps-$1"
+		share="-virtfs local,path=$out/dumps-$1,mount_tag=dumps,security_model=none,multidevs=remap"
+		;;
+	esac
 	MEMX_ARCH=$arch MEMX_KERNEL="$cache/kernel/$2/boot/vmlinuz-$2" \
 	MEMX_INITRAMFS="$out/$2.cpio.gz" MEMX_OUT="$out" MEMX_CPU=$3 \
-		"$run" "$1" "$4" "$5" "$6" "${7:-}"
+	MEMX_QEMU_EXTRA=$share "$run" "$1" "$4" "$5" "$6" "${7:-}"
+}
+
+# The kdump the 16K boot wrote, on the host: its blocks are the kernel's
+# pages, drgn opens it with that kernel's -dbg vmlinux.
+pagesize_check() {	# pagesize_check NAME
+	local vmlinux log="$out/pagesize-check.log" rc=0 plan=3 ran
+
+	vmlinux=$("$top/scripts/arm64.sh" dbg-6.12-16k) ||
+		{ host_fail "the arm64 16K kernel's vmlinux with debug info"; return; }
+	/usr/bin/python3 "$top/selftests/clients/pagesize_check.py" \
+		"$out/dumps-$1" "$vmlinux" > "$log" 2>&1 || rc=$?
+	grep -E '^(not )?ok |^#' "$log" | sed "s/^/[$1] /"
+	grep -E '^(not )?ok ' "$log" | host_tap > /dev/null
+	ran=$(grep -cE '^(not )?ok ' "$log" || true)
+	if [ "$ran" != $plan ]; then
+		tail -n 20 "$log" | sed "s/^/[$1]   /"
+		host_fail "$1: pagesize_check.py exited with $rc after $ran of $plan checks"
+	fi
+	rm -rf "$out/dumps-$1"
 }
 
 case "$mode" in
@@ -586,7 +613,13 @@ for l in ${lines//,/ }; do
 			host_check "memx and helper cross-build for arm64 $al with W=1, no warnings" \
 				prepare_arm64 "$al"
 			[ -n "$built_kver" ] || continue
-			boots+=("arm64-$al $built_kver $acpu $arm64_tests -")
+			# 16K: --exclude's page classes, and a kdump the host
+			# opens (pagesize_check).
+			tests=$arm64_tests extra=
+			if [ "$al" = 6.12-16k ]; then
+				tests+=,memx_exclude_test extra=memxt_dumps=1
+			fi
+			boots+=("arm64-$al $built_kver $acpu $tests - $extra")
 			[ "$al" = 6.12 ] &&
 				boots+=("arm64-6.12-48bit $built_kver cortex-a57 $arm64_tests -")
 		done
@@ -603,6 +636,9 @@ for b in "${boots[@]}"; do
 	[ "$params" = - ] && params=
 	echo "== boot $name: $k cpu=$cpu tests=$tests params=${params:-none}"
 	boot "$name" "$k" "$cpu" test "$tests" "$params" "$extra" || true
+	if [ "$name" = arm64-6.12-16k ]; then
+		pagesize_check "$name" || true
+	fi
 done
 if [ -n "${pkg_ko:-}" ]; then
 	echo "== boot package: $kver with memx from the installed memx-dkms"

@@ -195,7 +195,7 @@ ssize_t dump_read(struct dump *d, void *buf, uint64_t addr, size_t len,
 			(unsigned long long)addr);
 		return -1;
 	}
-	n = PAGE - addr % PAGE;
+	n = d->page - addr % d->page;
 	if ((size_t)n > len)
 		n = len;
 	memset(buf, 0, n);
@@ -672,7 +672,8 @@ static int dump_options(struct dump *d, int argc, char **argv, int *f,
 
 int memx_cmd_dump(int argc, char **argv)
 {
-	struct dump d = { .path = NULL, .out = -1, .last = UINT64_MAX };
+	struct dump d = { .path = NULL, .out = -1, .last = UINT64_MAX,
+			  .page = sysconf(_SC_PAGESIZE) };
 	const char *hash = NULL;
 	char size[32];
 	double secs;

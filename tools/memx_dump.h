@@ -11,7 +11,7 @@
 #include "memx_lib.h"
 
 #define CHUNK		(1024UL * 1024)
-#define PAGE		4096UL
+#define PAGE		4096UL		/* the smallest page size */
 #define MAX_JOBS	64
 
 struct dump {
@@ -20,6 +20,7 @@ struct dump {
 	char *tmp;		/* the temporary name a file is written to */
 	int stream;		/* output cannot seek: raw pads holes */
 	uint64_t first, last;	/* --range, end exclusive */
+	uint64_t page;		/* the kernel's page size (a kdump's block) */
 	const char *compress;	/* kdump: --compress */
 	unsigned int jobs;	/* kdump: -j, threads reading and compressing */
 	unsigned int level;	/* kdump: --exclude, makedumpfile's -d */

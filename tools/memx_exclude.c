@@ -122,13 +122,14 @@ static int flag_mask(uint64_t *flag, const char *key)
  */
 static int excl_check(struct excl *e)
 {
-	uint64_t ps = e->page_size;
+	uint64_t ps = e->page_size, page = e->d->page;
+	unsigned int shift = __builtin_ctzll(page);
 
 	if (in_range(ps, 16, PAGE_STRUCT_MAX, "SIZE(page)") ||
-	    in_range(e->sec_size, 8, PAGE, "SIZE(mem_section)") ||
+	    in_range(e->sec_size, 8, page, "SIZE(mem_section)") ||
 	    in_range(e->sec_map, 0, e->sec_size - 8,
 		     "OFFSET(mem_section.section_mem_map)") ||
-	    in_range(e->sec_shift, 12, 63, "NUMBER(SECTION_SIZE_BITS)") ||
+	    in_range(e->sec_shift, shift, 63, "NUMBER(SECTION_SIZE_BITS)") ||
 	    in_range(e->flags, 0, ps - 8, "OFFSET(page.flags)") ||
 	    in_range(e->mapping, 0, ps - 8, "OFFSET(page.mapping)") ||
 	    in_range(e->mapcount, 0, ps - 4, "OFFSET(page._mapcount)") ||
@@ -145,8 +146,8 @@ static int excl_check(struct excl *e)
 		e->slab_flag = 0;
 	else if (flag_mask(&e->slab_flag, "NUMBER(PG_slab)"))
 		return -1;
-	e->per_root = PAGE / e->sec_size;
-	e->sec_shift -= 12;
+	e->per_root = page / e->sec_size;	/* SECTIONS_PER_ROOT */
+	e->sec_shift -= shift;			/* PFN_SECTION_SHIFT */
 	return 0;
 }
 
@@ -193,9 +194,11 @@ struct excl *excl_new(struct dump *d, const char *info, size_t len)
 {
 	struct excl *e = calloc(1, sizeof(*e));
 
-	if (!e || excl_layout(e, info, len))
+	if (!e)
 		goto fail;
 	e->d = d;
+	if (excl_layout(e, info, len))
+		goto fail;
 	e->map_nr = UINT64_MAX;
 	e->buf = malloc(CHUNK / PAGE * e->page_size);
 	if (e->buf)

@@ -44,8 +44,7 @@
 #include "memx_dump.h"
 #include "memx_kdump.h"
 
-#define CBUF_SIZE	(2 * PAGE)
-#define CHUNK_PAGES	(CHUNK / PAGE)
+#define CHUNK_PAGES	(CHUNK / PAGE)	/* at most, at the smallest page size */
 
 /* One reading thread's compressor: the codec's state, one page's output. */
 struct packer {
@@ -54,6 +53,7 @@ struct packer {
 	ZSTD_CCtx *zstd;
 	z_stream zlib;
 	void *lzo_work;
+	size_t page, cbuf_size;	/* the page's size, twice that */
 	struct kdump *k;
 	pthread_t thread;
 };
@@ -79,6 +79,7 @@ struct kdump {
 	struct packer *pk;
 	struct chunk *ring;
 	unsigned int jobs, slots, started;
+	uint64_t page;			/* the kernel's: the block size */
 	uint8_t *ram_map, *dump_map;
 	uint64_t map_bytes, max_mapnr, next_pfn, pages;
 	struct kdump_page_desc *desc, zero;	/* zero.offset: written */
@@ -112,28 +113,29 @@ static size_t pack_zlib(struct packer *p, const uint8_t *page)
 
 	deflateReset(z);
 	z->next_in = (Bytef *)page;
-	z->avail_in = PAGE;
+	z->avail_in = p->page;
 	z->next_out = p->cbuf;
-	z->avail_out = CBUF_SIZE;
+	z->avail_out = p->cbuf_size;
 	if (deflate(z, Z_FINISH) != Z_STREAM_END)
 		return 0;
-	return CBUF_SIZE - z->avail_out;
+	return p->cbuf_size - z->avail_out;
 }
 
 static size_t pack_lzo(struct packer *p, const uint8_t *page)
 {
-	lzo_uint len = CBUF_SIZE;
+	lzo_uint len = p->cbuf_size;
 
-	if (lzo1x_1_compress(page, PAGE, p->cbuf, &len, p->lzo_work) != LZO_E_OK)
+	if (lzo1x_1_compress(page, p->page, p->cbuf, &len,
+			     p->lzo_work) != LZO_E_OK)
 		return 0;
 	return len;
 }
 
 static size_t pack_snappy(struct packer *p, const uint8_t *page)
 {
-	size_t len = CBUF_SIZE;
+	size_t len = p->cbuf_size;
 
-	if (snappy_compress((const char *)page, PAGE, (char *)p->cbuf,
+	if (snappy_compress((const char *)page, p->page, (char *)p->cbuf,
 			    &len) != SNAPPY_OK)
 		return 0;
 	return len;
@@ -141,7 +143,8 @@ static size_t pack_snappy(struct packer *p, const uint8_t *page)
 
 static size_t pack_zstd(struct packer *p, const uint8_t *page)
 {
-	size_t len = ZSTD_compressCCtx(p->zstd, p->cbuf, CBUF_SIZE, page, PAGE, 1);
+	size_t len = ZSTD_compressCCtx(p->zstd, p->cbuf, p->cbuf_size, page,
+				       p->page, 1);
 
 	return ZSTD_isError(len) ? 0 : len;
 }
@@ -169,12 +172,12 @@ static void set_bit(uint8_t *map, uint64_t pfn)
 	map[pfn / 8] |= 1 << (pfn % 8);
 }
 
-static int zero_page(const uint8_t *page)
+static int zero_page(const uint8_t *page, size_t size)
 {
 	const uint64_t *w = (const uint64_t *)page;
 	unsigned int i;
 
-	for (i = 0; i < PAGE / 8; i++)
+	for (i = 0; i < size / 8; i++)
 		if (w[i])
 			return 0;
 	return 1;
@@ -190,16 +193,16 @@ static uint32_t pack_page(struct packer *p, const uint8_t *page, uint8_t *to,
 	size_t len = p->codec->pack ? p->codec->pack(p, page) : 0;
 
 	*flags = 0;
-	if (!len || len >= PAGE)
-		return PAGE;
+	if (!len || len >= p->page)
+		return p->page;
 	memcpy(to, p->cbuf, len);
 	*flags = p->codec->flag;
 	return len;
 }
 
-static unsigned int chunk_pages(const struct chunk *c)
+static unsigned int chunk_pages(const struct chunk *c, uint64_t page)
 {
-	return (c->hi - c->pos + PAGE - 1) / PAGE;
+	return (c->hi - c->pos + page - 1) / page;
 }
 
 /* Where the chunk's part of its range starts. */
@@ -211,15 +214,17 @@ static uint64_t chunk_start(const struct chunk *c)
 /* Every page of the chunk read, not left out and not all zeros. */
 static void pack_chunk(struct packer *p, struct chunk *c)
 {
+	size_t off;
 	unsigned int i;
 
-	for (i = 0; i < chunk_pages(c); i++) {
+	for (i = 0; i < chunk_pages(c, p->page); i++) {
 		if (c->skip[i] || c->cls[i])
 			continue;
-		c->zero[i] = zero_page(c->in + i * PAGE);
+		off = i * p->page;
+		c->zero[i] = zero_page(c->in + off, p->page);
 		if (!c->zero[i])
-			c->size[i] = pack_page(p, c->in + i * PAGE,
-					       c->out + i * PAGE, &c->flags[i]);
+			c->size[i] = pack_page(p, c->in + off, c->out + off,
+					       &c->flags[i]);
 	}
 }
 
@@ -238,8 +243,9 @@ static void classify(struct kdump *k, struct chunk *c)
 	memset(c->cls, 0, sizeof(c->cls));
 	if (!k->excl)
 		return;
-	excl_classify(k->excl, c->pos / PAGE, chunk_pages(c), c->cls);
-	for (i = 0; i < chunk_pages(c); i++)
+	excl_classify(k->excl, c->pos / k->page, chunk_pages(c, k->page),
+		      c->cls);
+	for (i = 0; i < chunk_pages(c, k->page); i++)
 		if (!left_out(k->d->level, c->cls[i]))
 			c->cls[i] = EXCL_KEEP;
 }
@@ -254,7 +260,7 @@ static int read_run(struct kdump *k, struct chunk *c, uint64_t a, uint64_t hi)
 		n = dump_read(k->d, c->in + (a - c->pos), a, hi - a, &bad);
 		if (n < 0)
 			return -1;
-		c->skip[(a - c->pos) / PAGE] |= bad;
+		c->skip[(a - c->pos) / k->page] |= bad;
 	}
 	return 0;
 }
@@ -266,20 +272,20 @@ static int read_run(struct kdump *k, struct chunk *c, uint64_t a, uint64_t hi)
  */
 static int read_chunk(struct kdump *k, struct chunk *c)
 {
-	uint64_t a, run;
+	uint64_t a, run, pg = k->page;
 
 	memset(c->in, 0, CHUNK);
 	memset(c->skip, 0, sizeof(c->skip));
 	memset(c->zero, 0, sizeof(c->zero));
 	for (a = chunk_start(c); a < c->hi; a = run) {
-		for (run = a; run < c->hi && !c->cls[(run - c->pos) / PAGE];)
-			run = (run / PAGE + 1) * PAGE;
+		for (run = a; run < c->hi && !c->cls[(run - c->pos) / pg];)
+			run = (run / pg + 1) * pg;
 		if (run > c->hi)
 			run = c->hi;
 		if (read_run(k, c, a, run))
 			return -1;
-		while (run < c->hi && c->cls[(run - c->pos) / PAGE])
-			run = (run / PAGE + 1) * PAGE;
+		while (run < c->hi && c->cls[(run - c->pos) / pg])
+			run = (run / pg + 1) * pg;
 	}
 	return 0;
 }
@@ -328,12 +334,12 @@ static int write_zero(struct kdump *k, struct kdump_page_desc *pd)
 static int write_chunk(struct kdump *k, const struct chunk *c)
 {
 	struct kdump_page_desc *pd;
-	uint64_t a, pfn;
+	uint64_t a, pfn, pg = k->page;
 	unsigned int i;
 
-	for (a = c->pos; a < c->hi; a += PAGE) {
-		i = (a - c->pos) / PAGE;
-		pfn = a / PAGE;
+	for (a = c->pos; a < c->hi; a += pg) {
+		i = (a - c->pos) / pg;
+		pfn = a / pg;
 		set_bit(k->ram_map, pfn);
 		if (pfn < k->next_pfn)
 			continue;
@@ -348,7 +354,7 @@ static int write_chunk(struct kdump *k, const struct chunk *c)
 		}
 		set_bit(k->dump_map, pfn);
 		if (k->d->digest)
-			sha256_update(&k->sha, PAGE, c->in + i * PAGE);
+			sha256_update(&k->sha, pg, c->in + i * pg);
 		pd = &k->desc[k->ndesc++];
 		if (c->zero[i]) {
 			if (k->d->level & 1)
@@ -357,7 +363,7 @@ static int write_chunk(struct kdump *k, const struct chunk *c)
 				return -1;
 			continue;
 		}
-		if (put(k, (c->flags[i] ? c->out : c->in) + i * PAGE,
+		if (put(k, (c->flags[i] ? c->out : c->in) + i * pg,
 			c->size[i], c->flags[i], pd))
 			return -1;
 	}
@@ -389,7 +395,7 @@ static struct chunk *take_chunk(struct kdump *k)
 						       s->paddr + s->size;
 	k->pos += CHUNK;
 	if (k->pos >= s->paddr + s->size && ++k->seg < k->d->nseg)
-		k->pos = k->d->seg[k->seg].paddr & ~(PAGE - 1);
+		k->pos = k->d->seg[k->seg].paddr & ~(k->page - 1);
 	classify(k, c);
 out:
 	pthread_mutex_unlock(&k->lock);
@@ -549,7 +555,7 @@ static int kdump_headers(struct kdump *k, const uint8_t *note,
 	struct kdump_header h = { .signature = "KDUMP   ",
 				  .header_version = KDUMP_VERSION };
 	struct kdump_sub_header sh = { .dump_level = k->d->level };
-	uint64_t off = PAGE + sizeof(sh);
+	uint64_t off = k->page + sizeof(sh);
 	size_t text = info + note_text(note + info, &sh.size_vmcoreinfo);
 	int64_t phys_base = 0;
 	struct utsname u;
@@ -566,9 +572,9 @@ static int kdump_headers(struct kdump *k, const uint8_t *note,
 	h.tv_sec = tv.tv_sec;
 	h.tv_usec = tv.tv_usec;
 	h.status = k->pk[0].codec->flag;
-	h.block_size = PAGE;
+	h.block_size = k->page;
 	h.sub_hdr_size = sub_blocks;
-	h.bitmap_blocks = 2 * k->map_bytes / PAGE;
+	h.bitmap_blocks = 2 * k->map_bytes / k->page;
 	h.max_mapnr = k->max_mapnr > UINT32_MAX ? UINT32_MAX : k->max_mapnr;
 	h.nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -585,7 +591,7 @@ static int kdump_headers(struct kdump *k, const uint8_t *note,
 	if (memx_len)
 		hash_note(k->d, 0, k->memx_note);
 	return dump_write_at(k->d, &h, sizeof(h), 0) ||
-	       dump_write_at(k->d, &sh, sizeof(sh), PAGE) ||
+	       dump_write_at(k->d, &sh, sizeof(sh), k->page) ||
 	       dump_write_at(k->d, note, note_len, off) ||
 	       dump_write_at(k->d, k->memx_note, memx_len, off + note_len);
 }
@@ -593,7 +599,9 @@ static int kdump_headers(struct kdump *k, const uint8_t *note,
 static int packer_setup(struct packer *p, const struct codec *codec)
 {
 	p->codec = codec;
-	p->cbuf = malloc(CBUF_SIZE);
+	p->page = p->k->page;
+	p->cbuf_size = 2 * p->page;
+	p->cbuf = malloc(p->cbuf_size);
 	p->zstd = ZSTD_createCCtx();
 	p->lzo_work = malloc(LZO1X_1_MEM_COMPRESS);
 	return p->cbuf && p->zstd && p->lzo_work &&
@@ -629,16 +637,16 @@ static int ring_setup(struct kdump *k)
 			return -1;
 	}
 	for (s = k->d->seg; s < k->d->seg + k->d->nseg; s++)
-		k->chunks += (s->paddr + s->size - (s->paddr & ~(PAGE - 1)) +
+		k->chunks += (s->paddr + s->size - (s->paddr & ~(k->page - 1)) +
 			      CHUNK - 1) / CHUNK;
-	k->pos = k->d->seg[0].paddr & ~(PAGE - 1);
+	k->pos = k->d->seg[0].paddr & ~(k->page - 1);
 	return 0;
 }
 
 /* The zero pages' one copy, compressed before the dump starts. */
 static int pack_zero(struct kdump *k)
 {
-	k->zero_data = calloc(1, PAGE);
+	k->zero_data = calloc(1, k->page);
 	if (!k->zero_data)
 		return -1;
 	k->zero.size = pack_page(&k->pk[0], k->zero_data, k->zero_data,
@@ -655,11 +663,13 @@ static int kdump_setup(struct kdump *k)
 	for (i = 0; i < ARRAY_SIZE(codecs); i++)
 		if (!strcmp(k->d->compress, codecs[i].name))
 			codec = &codecs[i];
+	k->page = k->d->page;
 	for (i = 0; i < k->d->nseg; i++)
-		k->pages += (s[i].paddr + s[i].size + PAGE - 1) / PAGE -
-			    s[i].paddr / PAGE;
-	k->max_mapnr = (last->paddr + last->size + PAGE - 1) / PAGE;
-	k->map_bytes = ((k->max_mapnr + 7) / 8 + PAGE - 1) / PAGE * PAGE;
+		k->pages += (s[i].paddr + s[i].size + k->page - 1) / k->page -
+			    s[i].paddr / k->page;
+	k->max_mapnr = (last->paddr + last->size + k->page - 1) / k->page;
+	k->map_bytes = ((k->max_mapnr + 7) / 8 + k->page - 1) / k->page *
+		       k->page;
 	k->ram_map = calloc(1, k->map_bytes);
 	k->dump_map = calloc(1, k->map_bytes);
 	k->desc = calloc(k->pages, sizeof(*k->desc));
@@ -705,7 +715,7 @@ static void kdump_free(struct kdump *k)
 }
 
 /* memx's own anonymous memory (its buffers) in pages, from RssAnon. */
-static unsigned long own_anon_pages(void)
+static unsigned long own_anon_pages(uint64_t page)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	unsigned long kb = 0;
@@ -716,7 +726,7 @@ static unsigned long own_anon_pages(void)
 			break;
 	if (f)
 		fclose(f);
-	return kb * 1024 / PAGE;
+	return kb * 1024 / page;
 }
 
 /*
@@ -733,7 +743,7 @@ static void print_left_out(const struct kdump *k)
 		(unsigned long long)k->left_out[EXCL_FREE],
 		(unsigned long long)k->left_out[EXCL_ZERO]);
 	fprintf(stderr, "memx: memx's own anonymous memory: %lu pages\n",
-		own_anon_pages());
+		own_anon_pages(k->page));
 }
 
 int dump_kdump(struct dump *d)
@@ -766,8 +776,8 @@ int dump_kdump(struct dump *d)
 	if (!k.memx_note)
 		goto out;
 	sub_blocks = (sizeof(struct kdump_sub_header) + note_len + memx_len +
-		      PAGE - 1) / PAGE;
-	map_off = (1 + sub_blocks) * PAGE;
+		      k.page - 1) / k.page;
+	map_off = (1 + sub_blocks) * k.page;
 	k.desc_off = map_off + 2 * k.map_bytes;
 	d->pos = k.desc_off + k.pages * sizeof(*k.desc);
 	if (lseek(d->out, d->pos, SEEK_SET) < 0) {

@@ -7,6 +7,7 @@ import re
 import struct
 import subprocess
 import time
+import zlib
 
 MARKER = "/tmp/memx-fd-marker"
 FD = 7
@@ -130,6 +131,40 @@ def dump_notes(file):
                       blob[desc:desc + descsz]))
         pos = desc + (descsz + 3) // 4 * 4
     return found
+
+
+KDUMP_ZLIB = 0x1
+
+
+def kdump_header(file):
+    """A kdump's block size, sub-header blocks and bitmap blocks."""
+    with open(file, "rb") as f:
+        return struct.unpack_from("<iiI", f.read(464), 428)
+
+
+def kdump_read(file, start, size):
+    """@size bytes at physical @start of kdump FILE (its pages stored as
+    they are or zlib-compressed, a page a block), found through the second
+    bitmap and the page descriptors."""
+    block, sub_blocks, bitmap_blocks = kdump_header(file)
+    with open(file, "rb") as f:
+        half = bitmap_blocks * block // 2
+        f.seek((1 + sub_blocks) * block + half)
+        held = f.read(half)
+        first = start // block
+        index = int.from_bytes(held[:first // 8], "little").bit_count() + \
+            (held[first // 8] & ((1 << first % 8) - 1)).bit_count()
+        data = b""
+        for pfn in range(first, (start + size - 1) // block + 1):
+            if not held[pfn // 8] >> pfn % 8 & 1:
+                raise ValueError(f"frame {pfn:#x} is not in {file}")
+            f.seek((1 + sub_blocks + bitmap_blocks) * block + 24 * index)
+            off, length, flags, _ = struct.unpack("<QIIQ", f.read(24))
+            f.seek(off)
+            page = f.read(length)
+            data += zlib.decompress(page) if flags & KDUMP_ZLIB else page
+            index += 1
+    return data[start % block:start % block + size]
 
 
 def cpu_notes(file):

@@ -42,7 +42,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clientlib  # noqa: E402
@@ -53,7 +52,6 @@ n = 0
 failed = 0
 CODECS = ("zstd", "zlib", "lzo", "snappy", "none", "zstd-j1")
 KDUMPS = CODECS + ("d31",)   # and the one at dump level 31
-KDUMP_ZLIB = 0x1
 
 
 def tap(ok, name, why=""):
@@ -353,32 +351,6 @@ def elf_reachable():
     return not bad, f"{len(bad)} unreachable, first {bad[:4]}"
 
 
-def kdump_read(name, start, size):
-    """@size bytes at physical @start of a kdump file (its pages stored
-    as they are or zlib-compressed), found through the second bitmap and
-    the page descriptors."""
-    with open(path(name), "rb") as f:
-        h = f.read(464)
-        block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", h, 428)
-        half = bitmap_blocks * block // 2
-        f.seek((1 + sub_blocks) * block + half)
-        held = f.read(half)
-        first = start // block
-        index = int.from_bytes(held[:first // 8], "little").bit_count() + \
-            (held[first // 8] & ((1 << first % 8) - 1)).bit_count()
-        data = b""
-        for pfn in range(first, (start + size - 1) // block + 1):
-            if not held[pfn // 8] >> pfn % 8 & 1:
-                raise ValueError(f"frame {pfn:#x} is not in {name}")
-            f.seek((1 + sub_blocks + bitmap_blocks) * block + 24 * index)
-            off, length, flags, _ = struct.unpack("<QIIQ", f.read(24))
-            f.seek(off)
-            page = f.read(length)
-            data += zlib.decompress(page) if flags & KDUMP_ZLIB else page
-            index += 1
-    return data[start % block:start % block + size]
-
-
 @check("raw, lime, elf and kdump (none, zlib) hold the same bytes for the "
        "kernel's rodata")
 def same_rodata():
@@ -390,7 +362,7 @@ def same_rodata():
                 for s, e, off in lime_ranges("memx.lime") if s <= start <= e)
     elf = read_at("memx.elf",
                   header_order_lookup(elf_loads("memx.elf"), start), size)
-    kdumps = [kdump_read(f"memx.kdump-{c}", start, size)
+    kdumps = [clientlib.kdump_read(path(f"memx.kdump-{c}"), start, size)
               for c in ("none", "zlib")]
     return (len(raw) == size > 0 and raw == lime == elf == kdumps[0] ==
             kdumps[1],

@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)

@@ -21,7 +21,7 @@ ssize_t memx_xfer(int fd, int write, uint64_t addr, void *buf, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct dump d = { .kmem = -1 };
+	struct dump d = { .kmem = -1, .page = PAGE };
 	int64_t v;
 
 	memx_note_length(data, size);
