@@ -157,8 +157,9 @@ dbg_72() {
 }
 
 # Kernel $kv of the suite $apt points at, built for in the root $root:
-# its headers, compiler and sparse installed there, its image and modules unpacked
-# under the cache (the modules where the host's depmod looks for them).
+# its headers, compiler, sparse and dkms (scripts/pkgtest.sh) installed
+# there, its image and modules unpacked under the cache (the modules where
+# the host's depmod looks for them).
 # Prints "KVER KDIR ROOT VMLINUZ".
 line_in_root() {
 	local dl="$cache/dl-$kv" deb
@@ -167,7 +168,7 @@ line_in_root() {
 		echo "kernels: installing linux-headers-$kv in $root" >&2
 		chroot "$root" apt-get update -qq >&2
 		chroot "$root" apt-get install -y -qq --no-install-recommends \
-			make sparse "linux-headers-$kv" >&2
+			make sparse dkms "linux-headers-$kv" >&2
 		touch "$root/.ready-$kv"
 	fi
 	if [ ! -e "$cache/kernel/$kv/.modules" ]; then
