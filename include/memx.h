@@ -37,6 +37,7 @@ struct memx_frame {
 struct memx_range {
 	u64 start;
 	u64 end;
+	bool driver_managed;	/* IORESOURCE_SYSRAM_DRIVER_MANAGED */
 };
 
 #define MEMX_RANGE_NONE { .start = 1, .end = 0 }

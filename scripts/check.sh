@@ -284,6 +284,22 @@ package_boot() {
 		"$run" package test memx_module_test,memx_rw_test ""
 }
 
+# The test kernel with a virtio-mem device, 192 MiB plugged (one memory
+# block and half of the next), its driver in the initramfs and its memory
+# onlined as it comes: memx_mmap_test's driver-managed RAM check.
+virtio_mem_boot() {
+	"$top/selftests/vm/mkinitramfs.sh" "$out/virtio-mem.cpio.gz" \
+		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
+		"$cache/helper/$kver/memx_helper.ko" "$out/tests" \
+		"$cache/kernel/$kver" "$kver" virtio_pci virtio_mem
+	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
+	MEMX_INITRAMFS="$out/virtio-mem.cpio.gz" MEMX_OUT="$out" MEMX_CPU=max \
+	MEMX_MEM=2G,maxmem=4G \
+	MEMX_QEMU_EXTRA="-object memory-backend-ram,id=vmem0,size=1G -device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=192M" \
+		"$run" virtio-mem test memx_mmap_test "" \
+		memhp_default_state=online_movable
+}
+
 # Boot NAME: crash and drgn on kernel KVER (memx MEMX_KO, the helper
 # HELPER_KO, debug info in VMLINUX), sid's crash 9 and drgn 0.3 from the sid
 # root and, with WHICH "all", Debian 12's from the host's root, both shared
@@ -662,6 +678,8 @@ if [ -n "${pkg_ko:-}" ]; then
 	package_boot || true
 fi
 if [[ ",$lines," == *,6.1,* ]]; then
+	echo "== boot virtio-mem: $kver with a virtio-mem device"
+	virtio_mem_boot || true
 	echo "== boot clients: crash and drgn on $kver through memx"
 	clients || true
 	echo "== boot dump: memx dump to the host, opened by crash and drgn"

@@ -487,6 +487,101 @@ TEST_F(maps, offline_memory_revokes_mappings)
 	EXPECT_EQ(0, write_str(path, "online"));
 }
 
+/* Whether memory block @blk is online. */
+static int block_online(int blk)
+{
+	char path[128], state[16] = "";
+
+	memory_block_state(path, sizeof(path), blk);
+	return read_file(path, state, sizeof(state)) > 0 &&
+	       !strncmp(state, "online", 6);
+}
+
+/* /proc/kpageflags' KPF_OFFLINE for frame @pfn: 1, 0, or -1. */
+static int pfn_offline(uint64_t pfn)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY);
+	uint64_t flags;
+	int ret = -1;
+
+	if (fd >= 0 && pread(fd, &flags, 8, pfn * 8) == 8)
+		ret = flags >> 23 & 1;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * Each 2 MiB subblock of online "System RAM (virtio_mem)": how many read
+ * (plugged) and how many are EFAULT, their pages PG_offline (unplugged
+ * inside an online block), into @plugged and @unplugged; the first
+ * plugged page into @pa.  A subblock that reads otherwise fails @t.
+ */
+static void virtio_mem_scan(struct __test_metadata *_metadata, int fd,
+			    uint64_t *pa, int *plugged, int *unplugged)
+{
+	unsigned long long s, e, a;
+	uint64_t bsz = memory_block_size();
+	char line[256], buf[PAGE_MAX];
+	FILE *f = fopen("/proc/iomem", "r");
+	ssize_t n;
+
+	*pa = 0;
+	*plugged = *unplugged = 0;
+	while (f && bsz && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, ": System RAM (virtio_mem)") ||
+		    sscanf(line, " %llx-%llx", &s, &e) != 2)
+			continue;
+		for (a = s; a < e; a += 2 << 20) {
+			if (!block_online(a / bsz))
+				continue;
+			n = read_at(fd, a, buf, PAGE);
+			if (pfn_offline(a / PAGE) == 1) {
+				EXPECT_EQ(-1, n);
+				EXPECT_EQ(EFAULT, errno);
+				(*unplugged)++;
+				continue;
+			}
+			EXPECT_EQ((ssize_t)PAGE, n) TH_LOG("at %#llx", a);
+			(*plugged)++;
+			if (!*pa)
+				*pa = a;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * RAM a driver manages (virtio-mem: "System RAM (virtio_mem)") is never
+ * mapped, through any node: its driver unplugs parts of a block with no
+ * notifier to revoke a mapping by (EPERM).  Its plugged pages read, its
+ * unplugged ones in online blocks are EFAULT.  The virtio-mem boot plugs
+ * 192 MiB, one memory block and half of the next.
+ */
+TEST_F_TIMEOUT(maps, driver_managed_ram_is_not_mapped, 120)
+{
+	int i, plugged = 0, unplugged = 0;
+	uint64_t pa = 0, va;
+
+	if (access("/sys/bus/virtio/drivers/virtio_mem", F_OK))
+		SKIP(return, "no virtio-mem driver (the virtio-mem boot has one)");
+	/* The driver plugs and onlines in the background. */
+	for (i = 0; i < 300 && !(plugged && unplugged); i++, usleep(100000))
+		virtio_mem_scan(_metadata, self->mem, &pa, &plugged,
+				&unplugged);
+	ASSERT_NE(0, plugged) TH_LOG("no online virtio-mem memory after 30 s");
+	EXPECT_NE(0, unplugged) TH_LOG("%d subblocks plugged, none unplugged",
+				       plugged);
+	ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+	EXPECT_EQ(MAP_FAILED, map_at(self->mem, pa, PAGE, PROT_READ));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(MAP_FAILED, map_at(self->kmem, va, PAGE, PROT_READ));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(MAP_FAILED, map_at(self->allkmem, va, PAGE, PROT_READ));
+	EXPECT_EQ(EPERM, errno);
+}
+
 static long mem_free_kb(void)
 {
 	char line[128];

@@ -23,6 +23,7 @@ static int memx_range_first(struct resource *res, void *arg)
 
 	r->start = res->start;
 	r->end = res->end;
+	r->driver_managed = res->flags & IORESOURCE_SYSRAM_DRIVER_MANAGED;
 	return 1;
 }
 

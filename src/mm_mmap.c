@@ -25,6 +25,9 @@
 /*
  * The frame for the page at @addr, with read()'s errors made mmap's: not
  * mapped or not RAM is ENXIO, a read-only page mapped for writing EACCES.
+ * RAM a driver manages (virtio-mem) is EPERM: the driver unplugs parts of
+ * a memory block with no memory notifier, so no mapping of it could be
+ * revoked; read() checks each page as it goes.
  */
 static int memx_mmap_frame(const struct memx_node *node, u64 addr, bool write,
 			   struct memx_frame *frame, struct memx_range *ram)
@@ -33,6 +36,8 @@ static int memx_mmap_frame(const struct memx_node *node, u64 addr, bool write,
 
 	if (err)
 		return err == -EFAULT ? -ENXIO : err;
+	if (!frame->io && ram->driver_managed)
+		return -EPERM;
 	return write && !frame->writable ? -EACCES : 0;
 }
 
