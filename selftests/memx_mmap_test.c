@@ -484,7 +484,8 @@ TEST_F(maps, offline_memory_revokes_mappings)
 	munmap(vmap, PAGE);
 	munmap(pkeep, PAGE);
 	munmap(vkeep, PAGE);
-	EXPECT_EQ(0, write_str(path, "online"));
+	/* Back where it was: online_movable keeps it offlinable. */
+	EXPECT_EQ(0, write_str(path, "online_movable"));
 }
 
 /* Whether memory block @blk is online. */
@@ -495,6 +496,53 @@ static int block_online(int blk)
 	memory_block_state(path, sizeof(path), blk);
 	return read_file(path, state, sizeof(state)) > 0 &&
 	       !strncmp(state, "online", 6);
+}
+
+/*
+ * A failed offline revokes nothing: the helper fails an offline after
+ * memx's notifier, before it in the chain, has zapped the block
+ * (MEM_GOING_OFFLINE, then MEM_CANCEL_OFFLINE), and both mappings of a page
+ * there read on, the same bytes, the block still online.  A block whose
+ * offline fails before the notifiers run (pages that cannot move) is
+ * passed over.
+ */
+TEST_F(maps, failed_offline_keeps_mappings)
+{
+	uint64_t bsz = memory_block_size(), pa, va, vetoed;
+	char path[128], *pmap = MAP_FAILED, *vmap = MAP_FAILED;
+	int blk;
+
+	ASSERT_NE(0, bsz);
+	if (access(HELPER "veto_offline", W_OK))
+		SKIP(return, "memx_helper without veto_offline");
+	ASSERT_EQ(0, write_str(HELPER "veto_offline", "Y"));
+	for (blk = 1024; blk > 0; blk--) {
+		memory_block_state(path, sizeof(path), blk);
+		if (!block_online(blk))
+			continue;
+		pa = (uint64_t)blk * bsz + 8 * PAGE;
+		ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+		pmap = map_at(self->mem, pa, PAGE, PROT_READ);
+		vmap = map_at(self->kmem, va, PAGE, PROT_READ);
+		vetoed = read_num(HELPER "vetoed", 0);
+		if (pmap != MAP_FAILED && vmap != MAP_FAILED &&
+		    write_str(path, "offline") &&
+		    read_num(HELPER "vetoed", 0) == vetoed + 1)
+			break;
+		if (pmap != MAP_FAILED)
+			munmap(pmap, PAGE);
+		if (vmap != MAP_FAILED)
+			munmap(vmap, PAGE);
+	}
+	ASSERT_EQ(0, write_str(HELPER "veto_offline", "N"));
+	if (!blk)
+		SKIP(return, "no block whose offline reaches the notifiers");
+	EXPECT_EQ(1, block_online(blk));
+	EXPECT_EQ(0, touch_sigbus(pmap));
+	EXPECT_EQ(0, touch_sigbus(vmap));
+	EXPECT_EQ(0, memcmp(pmap, vmap, PAGE));
+	munmap(pmap, PAGE);
+	munmap(vmap, PAGE);
 }
 
 /* /proc/kpageflags' KPF_OFFLINE for frame @pfn: 1, 0, or -1. */

@@ -42,23 +42,34 @@ static int memx_mmap_frame(const struct memx_node *node, u64 addr, bool write,
 }
 
 /*
- * Map @len bytes at @off in @vma to the frames of @run on.  On a
- * confidential guest a user alias of RAM would carry the wrong encryption
- * bit (and corrupt or convert the page): EPERM, asked once a run.  I/O is
- * mapped shared (decrypted), as ioremap() maps a device there: user
- * mappings are private (encrypted) by default, which the device would
- * not understand.  Elsewhere pgprot_decrypted() changes nothing.
+ * The protection @frame is mapped with in @vma: the kernel mapping's cache
+ * type.  On a confidential guest a user alias of RAM would carry the wrong
+ * encryption bit (and corrupt or convert the page): EPERM.  I/O is mapped
+ * shared (decrypted), as ioremap() maps a device there: user mappings are
+ * private (encrypted) by default, which the device would not understand.
+ * Elsewhere pgprot_decrypted() changes nothing.
  */
+static int memx_mmap_prot(struct vm_area_struct *vma,
+			  const struct memx_frame *frame, pgprot_t *prot)
+{
+	*prot = __pgprot((pgprot_val(vma->vm_page_prot) & ~MEMX_CACHE_MASK) |
+			 frame->cache);
+	if (!frame->io && cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT))
+		return -EPERM;
+	if (frame->io)
+		*prot = pgprot_decrypted(*prot);
+	return 0;
+}
+
+/* Map @len bytes at @off in @vma to the frames of @run on. */
 static int memx_mmap_run(struct vm_area_struct *vma, unsigned long off,
 			 const struct memx_frame *run, unsigned long len)
 {
-	pgprot_t prot = __pgprot((pgprot_val(vma->vm_page_prot) &
-				  ~MEMX_CACHE_MASK) | run->cache);
+	pgprot_t prot;
+	int err = memx_mmap_prot(vma, run, &prot);
 
-	if (!run->io && cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT))
-		return -EPERM;
-	if (run->io)
-		prot = pgprot_decrypted(prot);
+	if (err)
+		return err;
 	return remap_pfn_range(vma, vma->vm_start + off, run->pfn, len, prot);
 }
 
@@ -135,7 +146,34 @@ static int memx_vma_access(struct vm_area_struct *vma, unsigned long addr,
 	return done ? done : err;
 }
 
+/*
+ * A page mmap mapped and the memory notifier zapped is refilled here, after
+ * the same checks, when it is touched again: the offline that zapped it
+ * failed (MEM_CANCEL_OFFLINE), or is still under way.  Offline memory, or
+ * anything else mmap would refuse now, is SIGBUS.  The revocation lock
+ * orders the check and the insert against a zap.
+ */
+static vm_fault_t memx_vma_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	const struct memx_node *node = vma->vm_file->private_data;
+	struct memx_range ram = MEMX_RANGE_NONE;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	struct memx_frame frame;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	pgprot_t prot;
+
+	memx_revoke_lock();
+	if (!memx_mmap_frame(node, (u64)vmf->pgoff << PAGE_SHIFT, write,
+			     &frame, &ram) &&
+	    !memx_mmap_prot(vma, &frame, &prot))
+		ret = vmf_insert_pfn_prot(vma, vmf->address, frame.pfn, prot);
+	memx_revoke_unlock();
+	return ret;
+}
+
 static const struct vm_operations_struct memx_vm_ops = {
+	.fault	= memx_vma_fault,
 	.access	= memx_vma_access,
 };
 

@@ -9,9 +9,12 @@
  * of an inode of a private pseudo filesystem, so that all user mappings of
  * an offset range can be found and zapped at once.  A memory hotplug
  * notifier zaps the range of a block as it goes offline (and once more when
- * it is offline, for a mapping made meanwhile); a later touch is SIGBUS.
- * mmap() holds memx_revoke_sem for reading from its checks to its last
- * remap_pfn_range(), so no mapping slips between the checks and the zap.
+ * it is offline, for a mapping made meanwhile).  A later touch faults into
+ * mm_mmap.c's handler, which maps the page again after mmap's checks (the
+ * offline failed: MEM_CANCEL_OFFLINE revokes nothing) or makes it SIGBUS.
+ * mmap() and the fault handler hold memx_revoke_sem for reading from their
+ * checks to their last insert, so no mapping slips between the checks and
+ * the zap.
  */
 
 #include <linux/fs.h>

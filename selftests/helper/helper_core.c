@@ -17,11 +17,15 @@
  *   loop        write 1: the writing thread loops in helper_loop(), in the
  *               kernel with interrupts on, until 0 is written or a signal
  *               comes; reads how many threads loop there
+ *   veto_offline  Y: every memory offline fails (EBUSY) once the memory
+ *               notifiers before this one (memx's) have seen it start
+ *   vetoed      how many offlines it failed
  */
 
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/memory.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/pci.h>
@@ -50,6 +54,24 @@ static bool spin_on, loop_on;
  * since 5.19.
  */
 static bool pfnmap_access = IS_ENABLED(CONFIG_HAVE_IOREMAP_PROT);
+static bool veto_offline;
+static u32 vetoed;
+
+/* Registered after memx's, so called after it at the same priority. */
+static int veto_notify(struct notifier_block *nb, unsigned long action,
+		       void *arg)
+{
+	if (action == MEM_GOING_OFFLINE && READ_ONCE(veto_offline)) {
+		vetoed++;
+		return notifier_from_errno(-EBUSY);
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block veto_nb = {
+	.notifier_call = veto_notify,
+};
+
 static atomic_t loopers = ATOMIC_INIT(0);
 
 static int vbuf_phys_show(struct seq_file *m, void *unused)
@@ -250,6 +272,8 @@ static int __init helper_init(void)
 	debugfs_create_file("loop", 0600, helper_dir, NULL, &loop_fops);
 	debugfs_create_bool("pfnmap_access", 0400, helper_dir,
 			    &pfnmap_access);
+	debugfs_create_bool("veto_offline", 0600, helper_dir, &veto_offline);
+	debugfs_create_u32("vetoed", 0400, helper_dir, &vetoed);
 
 	err = helper_arch_init();
 	if (err)
@@ -257,8 +281,13 @@ static int __init helper_init(void)
 	err = pci_register_driver(&edu_driver);
 	if (err)
 		goto err_arch;
+	err = register_memory_notifier(&veto_nb);
+	if (err)
+		goto err_pci;
 	return 0;
 
+err_pci:
+	pci_unregister_driver(&edu_driver);
 err_arch:
 	helper_arch_exit();
 err_remove_dir:
@@ -269,6 +298,7 @@ err_remove_dir:
 
 static void __exit helper_exit(void)
 {
+	unregister_memory_notifier(&veto_nb);
 	pci_unregister_driver(&edu_driver);
 	helper_arch_exit();
 	debugfs_remove_recursive(helper_dir);
