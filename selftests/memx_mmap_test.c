@@ -336,22 +336,25 @@ static const char *upte(const void *p, char *out, size_t size)
 	return out;
 }
 
-/* Each page of @map (4 pages of the helper's buffer) has the kernel's type. */
+/*
+ * Each page of @map (4 pages of the helper's buffer) holds its bytes and,
+ * mapped by that first touch, has the kernel's type.
+ */
 static void expect_wc_second(struct __test_metadata *_metadata,
 			     const unsigned char *map)
 {
 	char type[32];
 	int i;
 
+	for (i = 0; i < 4 * (int)PAGE; i++)
+		if (map[i] != (unsigned char)(i * 5 + i / PAGE))
+			break;
+	EXPECT_EQ(4 * (int)PAGE, i);
 	for (i = 0; i < 4; i++) {
 		EXPECT_STREQ(i == 1 ? "wc" : "wb",
 			     upte(map + i * PAGE, type, sizeof(type)))
 			TH_LOG("page %d", i);
 	}
-	for (i = 0; i < 4 * (int)PAGE; i++)
-		if (map[i] != (unsigned char)(i * 5 + i / PAGE))
-			break;
-	EXPECT_EQ(4 * (int)PAGE, i);
 }
 
 /* A page the kernel made write-combining is mapped write-combining. */

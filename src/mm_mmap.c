@@ -3,15 +3,16 @@
  * memx: mmap of the three nodes, and ptrace access to what it maps.
  *
  * The offset is a physical (memx) or kernel virtual (kmemx, allkmemx)
- * address.  Every page goes through the checks read() makes, then maps its
- * own frame, so a virtually contiguous range need not be physically
- * contiguous.  Each page keeps the cache type of the kernel's own mapping
- * (RAM is normally write-back, a driver's set_memory_wc() page
- * write-combining, an ioremap() its type): pages are mapped in runs of
- * contiguous frames of one kind and one type, one remap_pfn_range() a run,
- * so the PAT code, which looks at the first page of a run, never maps a page
- * with a type that conflicts with the kernel's.  When a page fails, the call
- * fails and the mmap core unmaps what the earlier runs mapped.
+ * address.  mmap() puts every page through the checks read() makes, so that
+ * a bad page fails the call, and maps none: each page is mapped when it is
+ * first touched, by the fault handler, after the same checks, to its own
+ * frame (a virtually contiguous range need not be physically contiguous)
+ * and with the cache type of the kernel's own mapping of it (RAM is
+ * normally write-back, a driver's set_memory_wc() page write-combining, an
+ * ioremap() its type; x86's PAT code takes each page's own type).  No page
+ * table entry exists before the mmap core has linked the VMA into the
+ * node's address_space, and each is made under the revocation lock, so a
+ * memory notifier's zap (mm_revoke.c) finds every one.
  */
 
 #include <linux/cc_platform.h>
@@ -61,52 +62,30 @@ static int memx_mmap_prot(struct vm_area_struct *vma,
 	return 0;
 }
 
-/* Map @len bytes at @off in @vma to the frames of @run on. */
-static int memx_mmap_run(struct vm_area_struct *vma, unsigned long off,
-			 const struct memx_frame *run, unsigned long len)
-{
-	pgprot_t prot;
-	int err = memx_mmap_prot(vma, run, &prot);
-
-	if (err)
-		return err;
-	return remap_pfn_range(vma, vma->vm_start + off, run->pfn, len, prot);
-}
-
-/* @frame, @off bytes into a run starting with @run, continues it. */
-static bool memx_mmap_continues(const struct memx_frame *run,
-				const struct memx_frame *frame,
-				unsigned long off)
-{
-	return frame->io == run->io && frame->cache == run->cache &&
-	       frame->pfn == run->pfn + PHYS_PFN(off);
-}
-
-static int memx_mmap_range(const struct memx_node *node,
+/*
+ * Every page of the mapping through mmap's checks (and the protection it
+ * would get); a fatal signal stops a large one.
+ */
+static int memx_mmap_check(const struct memx_node *node,
 			   struct vm_area_struct *vma, u64 base, bool write)
 {
-	unsigned long off, start = 0, size = vma->vm_end - vma->vm_start;
+	unsigned long off, size = vma->vm_end - vma->vm_start;
 	struct memx_range ram = MEMX_RANGE_NONE;
-	struct memx_frame frame, run;
+	struct memx_frame frame;
+	pgprot_t prot;
 	int err;
 
 	for (off = 0; off < size; off += PAGE_SIZE) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		err = memx_mmap_frame(node, base + off, write, &frame, &ram);
+		if (!err)
+			err = memx_mmap_prot(vma, &frame, &prot);
 		if (err)
 			return err;
-		if (off && !memx_mmap_continues(&run, &frame, off - start)) {
-			err = memx_mmap_run(vma, start, &run, off - start);
-			if (err)
-				return err;
-			start = off;
-		}
-		if (off == start)
-			run = frame;
 		cond_resched();
 	}
-	return memx_mmap_run(vma, start, &run, size - start);
+	return 0;
 }
 
 /*
@@ -147,11 +126,11 @@ static int memx_vma_access(struct vm_area_struct *vma, unsigned long addr,
 }
 
 /*
- * A page mmap mapped and the memory notifier zapped is refilled here, after
- * the same checks, when it is touched again: the offline that zapped it
- * failed (MEM_CANCEL_OFFLINE), or is still under way.  Offline memory, or
- * anything else mmap would refuse now, is SIGBUS.  The revocation lock
- * orders the check and the insert against a zap.
+ * A page is mapped here when it is touched, after mmap's checks, again
+ * after a memory notifier zapped it (the offline failed, MEM_CANCEL_OFFLINE,
+ * or is still under way).  Offline memory, or anything else mmap would
+ * refuse now, is SIGBUS.  The revocation lock orders the check and the
+ * insert against a zap.
  */
 static vm_fault_t memx_vma_fault(struct vm_fault *vmf)
 {
@@ -194,10 +173,10 @@ int memx_mmap(struct file *file, struct vm_area_struct *vma)
 
 	/* No mprotect() to PROT_EXEC, nor to writable over read-only pages. */
 	vm_flags_clear(vma, VM_MAYEXEC | (write ? 0 : VM_MAYWRITE));
+	/* What remap_pfn_range() would set: frames, not pages. */
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &memx_vm_ops;
-	memx_revoke_lock();
-	err = memx_mmap_range(node, vma, base, write);
-	memx_revoke_unlock();
+	err = memx_mmap_check(node, vma, base, write);
 	if (!err && write)
 		memx_log_write(node, "mapped writable", base, size);
 	return err;

@@ -9,12 +9,11 @@
  * of an inode of a private pseudo filesystem, so that all user mappings of
  * an offset range can be found and zapped at once.  A memory hotplug
  * notifier zaps the range of a block as it goes offline (and once more when
- * it is offline, for a mapping made meanwhile).  A later touch faults into
- * mm_mmap.c's handler, which maps the page again after mmap's checks (the
- * offline failed: MEM_CANCEL_OFFLINE revokes nothing) or makes it SIGBUS.
- * mmap() and the fault handler hold memx_revoke_sem for reading from their
- * checks to their last insert, so no mapping slips between the checks and
- * the zap.
+ * it is offline).  Pages are mapped only by mm_mmap.c's fault handler,
+ * after mmap's checks, and only once the VMA is linked; a later touch maps
+ * the page again (the offline failed: MEM_CANCEL_OFFLINE revokes nothing)
+ * or is SIGBUS.  The handler holds memx_revoke_sem for reading from its
+ * checks to its insert, so no mapping slips between the checks and a zap.
  */
 
 #include <linux/fs.h>
