@@ -66,7 +66,10 @@ struct memx_ops {
 	int (*cpu_regs)(struct memx_cpu_regs *r);
 	/* The caller's own memory, which writes neither log nor taint. */
 	bool (*is_user)(u64 addr);
-	/* mm_revoke.c: the file offset of the direct-map page of @pfn */
+	/*
+	 * mm_revoke.c: the file offset of frame @pfn; NULL when any offset can
+	 * map any frame (kernel virtual addresses), and a revocation zaps all
+	 */
 	pgoff_t (*pgoff)(unsigned long pfn);
 };
 

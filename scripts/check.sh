@@ -284,20 +284,22 @@ package_boot() {
 		"$run" package test memx_module_test,memx_rw_test ""
 }
 
-# The test kernel with a virtio-mem device, 192 MiB plugged (one memory
-# block and half of the next), its driver in the initramfs and its memory
-# onlined as it comes: memx_mmap_test's driver-managed RAM check.
-virtio_mem_boot() {
-	"$top/selftests/vm/mkinitramfs.sh" "$out/virtio-mem.cpio.gz" \
+# The test kernel with hot-added memory: a virtio-mem device, 192 MiB
+# plugged (one memory block and half of the next), its driver in the
+# initramfs and its memory onlined as it comes (memx_mmap_test's
+# driver-managed RAM check); a 128 MiB pc-dimm that ACPI adds with
+# memmap_on_memory (the whole-block revocation check, which ejects it).
+hotplug_boot() {
+	"$top/selftests/vm/mkinitramfs.sh" "$out/hotplug.cpio.gz" \
 		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
 		"$cache/helper/$kver/memx_helper.ko" "$out/tests" \
 		"$cache/kernel/$kver" "$kver" virtio_pci virtio_mem
 	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
-	MEMX_INITRAMFS="$out/virtio-mem.cpio.gz" MEMX_OUT="$out" MEMX_CPU=max \
-	MEMX_MEM=2G,maxmem=4G \
-	MEMX_QEMU_EXTRA="-object memory-backend-ram,id=vmem0,size=1G -device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=192M" \
-		"$run" virtio-mem test memx_mmap_test "" \
-		memhp_default_state=online_movable
+	MEMX_INITRAMFS="$out/hotplug.cpio.gz" MEMX_OUT="$out" MEMX_CPU=max \
+	MEMX_MEM=2G,slots=2,maxmem=4G \
+	MEMX_QEMU_EXTRA="-object memory-backend-ram,id=vmem0,size=1G -device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=192M -object memory-backend-ram,id=dimm0,size=128M -device pc-dimm,id=dimm0,memdev=dimm0" \
+		"$run" hotplug test memx_mmap_test "" \
+		"memhp_default_state=online_movable memory_hotplug.memmap_on_memory=1"
 }
 
 # Boot NAME: crash and drgn on kernel KVER (memx MEMX_KO, the helper
@@ -678,8 +680,8 @@ if [ -n "${pkg_ko:-}" ]; then
 	package_boot || true
 fi
 if [[ ",$lines," == *,6.1,* ]]; then
-	echo "== boot virtio-mem: $kver with a virtio-mem device"
-	virtio_mem_boot || true
+	echo "== boot hotplug: $kver with a virtio-mem device and a pc-dimm"
+	hotplug_boot || true
 	echo "== boot clients: crash and drgn on $kver through memx"
 	clients || true
 	echo "== boot dump: memx dump to the host, opened by crash and drgn"

@@ -5,6 +5,7 @@
  */
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -439,25 +440,59 @@ static int touch_sigbus(const char *p)
 	return 0;
 }
 
+/* The minor page faults a load from @p takes: 0 when it is mapped. */
+static long touch_faults(const char *p)
+{
+	struct rusage before, after;
+
+	getrusage(RUSAGE_SELF, &before);
+	(void)__atomic_load_n(p, __ATOMIC_RELAXED);
+	getrusage(RUSAGE_SELF, &after);
+	return after.ru_minflt - before.ru_minflt;
+}
+
+/*
+ * touch_faults() once the caller's own pages have settled: an offline
+ * migrates them, and the first touches after it fault on the test's code
+ * and data.
+ */
+static long touch_faults_settled(const char *p)
+{
+	static char settle;
+	int i;
+
+	for (i = 0; i < 8 && touch_faults(&settle); i++)
+		;
+	return touch_faults(p);
+}
+
 /*
  * Mappings of a memory block that goes offline are revoked: a later touch is
  * SIGBUS, and a new mapping is refused (movablecore=1G makes such blocks).
- * Only those are: the kernel image's page, mapped through both kinds of
- * offset, stays readable.
+ * The kernel image's page, mapped through both kinds of offset, stays
+ * readable.  A kmemx mapping through an address outside the direct map (the
+ * kernel image's own, here) could alias a frame of any block, so it goes
+ * too and is mapped again at its next touch: a page fault.
  */
 TEST_F(maps, offline_memory_revokes_mappings)
 {
 	uint64_t bsz = memory_block_size(), pa, va, kpa, kva;
-	char path[128], *pmap, *vmap, *pkeep, *vkeep;
+	char path[128], *pmap, *vmap, *pkeep, *vkeep, *ikeep;
 	int blk;
 
 	ASSERT_NE(0, bsz);
 	ASSERT_EQ(0, virt_to_phys_kcore(ksym("_stext"), &kpa));
 	ASSERT_EQ(0, phys_to_direct_map(kpa, &kva));
+	ASSERT_NE(kva & ~(PAGE - 1), ksym("_stext") & ~(PAGE - 1));
 	pkeep = map_at(self->mem, kpa, PAGE, PROT_READ);
 	ASSERT_NE(MAP_FAILED, pkeep);
 	vkeep = map_at(self->kmem, kva, PAGE, PROT_READ);
 	ASSERT_NE(MAP_FAILED, vkeep);
+	ikeep = map_at(self->kmem, ksym("_stext") & ~(PAGE - 1), PAGE,
+		       PROT_READ);
+	ASSERT_NE(MAP_FAILED, ikeep);
+	touch_faults(ikeep);
+	ASSERT_EQ(0, touch_faults(ikeep));
 	for (blk = 1024; blk > 0; blk--) {
 		memory_block_state(path, sizeof(path), blk);
 		if (access(path, F_OK))
@@ -478,15 +513,19 @@ TEST_F(maps, offline_memory_revokes_mappings)
 		SKIP(return, "no memory block could be offlined");
 	EXPECT_EQ(1, touch_sigbus(pmap));
 	EXPECT_EQ(1, touch_sigbus(vmap));
+	EXPECT_EQ(1, touch_faults_settled(ikeep));
 	EXPECT_EQ(0, touch_sigbus(pkeep));
 	EXPECT_EQ(0, touch_sigbus(vkeep));
 	EXPECT_EQ(0, memcmp(pkeep, vkeep, PAGE));
+	EXPECT_EQ(0, memcmp(pkeep + ksym("_stext") % PAGE,
+			    ikeep + ksym("_stext") % PAGE, 64));
 	EXPECT_EQ(MAP_FAILED, map_at(self->mem, pa, PAGE, PROT_READ));
 	EXPECT_EQ(ENXIO, errno);
 	munmap(pmap, PAGE);
 	munmap(vmap, PAGE);
 	munmap(pkeep, PAGE);
 	munmap(vkeep, PAGE);
+	munmap(ikeep, PAGE);
 	/* Back where it was: online_movable keeps it offlinable. */
 	EXPECT_EQ(0, write_str(path, "online_movable"));
 }
@@ -544,6 +583,81 @@ TEST_F(maps, failed_offline_keeps_mappings)
 	EXPECT_EQ(0, touch_sigbus(pmap));
 	EXPECT_EQ(0, touch_sigbus(vmap));
 	EXPECT_EQ(0, memcmp(pmap, vmap, PAGE));
+	munmap(pmap, PAGE);
+	munmap(vmap, PAGE);
+}
+
+#define DIMM "/sys/bus/acpi/devices/PNP0C80:00/"
+
+/* The memory block an ACPI memory device (a pc-dimm) brought, or -1. */
+static int dimm_block(void)
+{
+	char link[256];
+	ssize_t n = readlink(DIMM "physical_node", link, sizeof(link) - 1);
+	const char *num;
+
+	if (n <= 0)
+		return -1;
+	link[n] = 0;
+	num = strrchr(link, '/');
+	if (!num || strncmp(num, "/memory", 7))
+		return -1;
+	return atoi(num + 7);
+}
+
+/*
+ * A block hot-added with memmap_on_memory holds its own struct pages in its
+ * first pages, which its offline leaves out of the range the memory
+ * notifiers see; their mappings go with the block all the same.  The
+ * hotplug boot cold-plugs a 128 MiB pc-dimm, which ACPI adds with
+ * memory_hotplug.memmap_on_memory=1: its first page is mapped through memx
+ * and kmemx, the block is offlined (SIGBUS, ENXIO), then ejected (a read is
+ * past the end of RAM).
+ */
+TEST_F_TIMEOUT(maps, memmap_on_memory_block_revoked_whole, 120)
+{
+	uint64_t bsz = memory_block_size(), pa, va;
+	char path[128], flag[4] = "", *pmap, *vmap, byte;
+	int blk = dimm_block(), i;
+	off_t end;
+
+	if (blk < 0)
+		SKIP(return, "no ACPI memory device (the hotplug boot has one)");
+	ASSERT_LT(0, read_file("/sys/module/memory_hotplug/parameters/memmap_on_memory",
+			       flag, sizeof(flag)));
+	ASSERT_EQ('Y', flag[0]);
+	memory_block_state(path, sizeof(path), blk);
+	if (!block_online(blk))
+		ASSERT_EQ(0, write_str(path, "online_movable"));
+	pa = (uint64_t)blk * bsz;
+	ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+	pmap = map_at(self->mem, pa, PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, pmap);
+	vmap = map_at(self->kmem, va, PAGE, PROT_READ);
+	ASSERT_NE(MAP_FAILED, vmap);
+	ASSERT_EQ(0, touch_sigbus(pmap));
+	ASSERT_EQ(0, memcmp(pmap, vmap, PAGE));
+
+	ASSERT_EQ(0, write_str(path, "offline"));
+	EXPECT_EQ(1, touch_sigbus(pmap));
+	EXPECT_EQ(1, touch_sigbus(vmap));
+	EXPECT_EQ(MAP_FAILED, map_at(self->mem, pa, PAGE, PROT_READ));
+	EXPECT_EQ(ENXIO, errno);
+
+	ASSERT_EQ(0, write_str(DIMM "eject", "1"));
+	for (i = 0; i < 300 && !access(path, F_OK); i++)
+		usleep(100000);
+	ASSERT_NE(0, access(path, F_OK)) TH_LOG("block %d not removed", blk);
+	EXPECT_EQ(1, touch_sigbus(pmap));
+	EXPECT_EQ(1, touch_sigbus(vmap));
+	/* A hole below other hot-added RAM, or past the end of RAM. */
+	end = lseek(self->mem, 0, SEEK_END);
+	if (end > (off_t)pa) {
+		EXPECT_EQ(-1, pread(self->mem, &byte, 1, pa));
+		EXPECT_EQ(EFAULT, errno);
+	} else {
+		EXPECT_EQ(0, pread(self->mem, &byte, 1, pa));
+	}
 	munmap(pmap, PAGE);
 	munmap(vmap, PAGE);
 }
@@ -607,7 +721,7 @@ static void virtio_mem_scan(struct __test_metadata *_metadata, int fd,
  * RAM a driver manages (virtio-mem: "System RAM (virtio_mem)") is never
  * mapped, through any node: its driver unplugs parts of a block with no
  * notifier to revoke a mapping by (EPERM).  Its plugged pages read, its
- * unplugged ones in online blocks are EFAULT.  The virtio-mem boot plugs
+ * unplugged ones in online blocks are EFAULT.  The hotplug boot plugs
  * 192 MiB, one memory block and half of the next.
  */
 TEST_F_TIMEOUT(maps, driver_managed_ram_is_not_mapped, 120)
@@ -616,7 +730,7 @@ TEST_F_TIMEOUT(maps, driver_managed_ram_is_not_mapped, 120)
 	uint64_t pa = 0, va;
 
 	if (access("/sys/bus/virtio/drivers/virtio_mem", F_OK))
-		SKIP(return, "no virtio-mem driver (the virtio-mem boot has one)");
+		SKIP(return, "no virtio-mem driver (the hotplug boot has one)");
 	/* The driver plugs and onlines in the background. */
 	for (i = 0; i < 300 && !(plugged && unplugged); i++, usleep(100000))
 		virtio_mem_scan(_metadata, self->mem, &pa, &plugged,

@@ -100,12 +100,6 @@ static int memx_kvirt_vtop(struct memx_vtop *vtop)
 	return 0;
 }
 
-/* Offsets are kernel virtual addresses: RAM is mapped at its direct map. */
-static pgoff_t memx_kvirt_pgoff(unsigned long pfn)
-{
-	return (unsigned long)pfn_to_kaddr(pfn) >> PAGE_SHIFT;
-}
-
 const struct memx_ops memx_kvirt_ops = {
 	.read		= memx_kvirt_read,
 	.write		= memx_kvirt_write,
@@ -113,5 +107,4 @@ const struct memx_ops memx_kvirt_ops = {
 	.vtop		= memx_kvirt_vtop,
 	.cpu_regs	= MEMX_CPU_REGS,
 	.is_user	= memx_arch_is_user,
-	.pgoff		= memx_kvirt_pgoff,
 };

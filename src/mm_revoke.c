@@ -9,7 +9,12 @@
  * of an inode of a private pseudo filesystem, so that all user mappings of
  * an offset range can be found and zapped at once.  A memory hotplug
  * notifier zaps the range of a block as it goes offline (and once more when
- * it is offline).  Pages are mapped only by mm_mmap.c's fault handler,
+ * it is offline), in whole sections: with memmap_on_memory a hot-added
+ * block holds its own struct pages in its first section, before the range
+ * the notifier names, and they go with it.  A kernel-virtual node reaches a
+ * frame through any address that maps it (the kernel image, vmap()), not
+ * only its direct map, so all of its mappings go; each page is mapped again
+ * at its next touch.  Pages are mapped only by mm_mmap.c's fault handler,
  * after mmap's checks, and only once the VMA is linked; a later touch maps
  * the page again (the offline failed: MEM_CANCEL_OFFLINE revokes nothing)
  * or is SIGBUS.  The handler holds memx_revoke_sem for reading from its
@@ -46,14 +51,20 @@ void memx_revoke_unlock(void)
 /* Zap every user mapping of frames [@pfn, @pfn + @nr), on every node. */
 static void memx_revoke(unsigned long pfn, unsigned long nr)
 {
+	unsigned long start = ALIGN_DOWN(pfn, PAGES_PER_SECTION);
+	unsigned long end = ALIGN(pfn + nr, PAGES_PER_SECTION);
 	int i;
 
 	down_write(&memx_revoke_sem);
 	for (i = 0; i < memx_revoke_count; i++) {
 		const struct memx_node *node = &memx_revoke_nodes[i];
 
-		unmap_mapping_pages(node->mapping, node->ops->pgoff(pfn), nr,
-				    true);
+		if (node->ops->pgoff)
+			unmap_mapping_pages(node->mapping,
+					    node->ops->pgoff(start),
+					    end - start, true);
+		else
+			unmap_mapping_pages(node->mapping, 0, ULONG_MAX, true);
 	}
 	up_write(&memx_revoke_sem);
 }
