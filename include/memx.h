@@ -43,15 +43,15 @@ struct memx_range {
 #define MEMX_RANGE_NONE { .start = 1, .end = 0 }
 
 /*
- * A backend moves bytes between the caller's buffer and the memory at
- * @addr, never across a page boundary.  It returns the bytes moved (short
- * when a fault stopped it), 0 at the end of memory, or a negative errno with
- * nothing moved.
+ * A backend moves bytes between a kernel bounce buffer and the memory at
+ * @addr, never across a page boundary, right after its checks and with no
+ * user access in between.  It returns the bytes moved (short when a fault
+ * stopped it), 0 at the end of memory, or a negative errno with nothing
+ * moved.
  */
 struct memx_ops {
-	ssize_t (*read)(u64 addr, char __user *buf, size_t len, bool io);
-	ssize_t (*write)(u64 addr, const char __user *buf, size_t len,
-			 bool io);
+	ssize_t (*read)(u64 addr, void *buf, size_t len, bool io);
+	ssize_t (*write)(u64 addr, const void *buf, size_t len, bool io);
 	/* SEEK_END, SEEK_DATA, SEEK_HOLE: *pos from offset to position */
 	int (*seek)(u64 *pos, int whence);
 	/*
@@ -119,10 +119,6 @@ static inline void memx_cpu_exit(void) { }
  * mm_access.c: each returns the bytes moved, or a negative errno when the
  * first access failed (-EFAULT, or -EIO for a machine check).
  */
-ssize_t memx_read_kernel(void __user *dst, unsigned long src, size_t len);
-ssize_t memx_write_kernel(unsigned long dst, const void __user *src,
-			  size_t len);
-ssize_t memx_copy_user(void __user *dst, const void __user *src, size_t len);
 ssize_t memx_peek(void *dst, unsigned long src, size_t len);
 ssize_t memx_poke(unsigned long dst, const void *src, size_t len);
 

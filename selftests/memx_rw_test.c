@@ -660,6 +660,55 @@ TEST_F(nodes, concurrent_readers_run_in_parallel)
 	close(st.uffd);
 }
 
+/*
+ * A read copies each page right after checking it, before the caller's
+ * buffer is touched: with the buffer's page missing under userfaultfd, the
+ * page read is rewritten while the read waits, and the read returns what
+ * the page held before, through memx and kmemx alike.  (A page could go
+ * offline, or a kernel address be unmapped and reused for I/O, in that
+ * time.)
+ */
+TEST_F(nodes, read_copies_a_page_before_touching_the_buffer)
+{
+	int fds[2] = { self->mem, self->kmem }, i;
+	uint64_t pa, va;
+	struct reader rd;
+	struct stall st;
+	char *own, *want;
+	pthread_t t;
+
+	own = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
+		   -1, 0);
+	want = malloc(PAGE);
+	ASSERT_NE(MAP_FAILED, own);
+	ASSERT_NE(NULL, want);
+	pa = user_phys(own);
+	ASSERT_NE(0, pa);
+	ASSERT_EQ(0, phys_to_direct_map(pa, &va));
+	for (i = 0; i < 2; i++) {
+		memset(own, 'A' + i, PAGE);
+		memcpy(want, own, PAGE);
+		if (stall_setup(&st, 1))
+			SKIP(return, "userfaultfd: %s", strerror(errno));
+		rd = (struct reader){ .fd = fds[i], .addr = i ? va : pa,
+				      .st = &st };
+		ASSERT_EQ(0, pthread_create(&t, NULL, stalled_reader, &rd));
+		ASSERT_EQ(0, stall_wait(&st));
+		memset(own, 'x', PAGE);
+		ASSERT_EQ(0, stall_release(&st));
+		pthread_join(t, NULL);
+		EXPECT_EQ(PAGE, rd.ret);
+		EXPECT_EQ(0, memcmp(st.buf, want, PAGE))
+			TH_LOG("%s: %.16s... read after the page changed",
+			       i ? "kmemx" : "memx", st.buf);
+		munmap(st.buf, st.len);
+		close(st.uffd);
+	}
+	free(want);
+	munmap(own, PAGE);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;

@@ -27,34 +27,38 @@ static int memx_kvirt_check(u64 addr, bool write, bool io,
 	return kind || io ? kind : -EIO;
 }
 
-static ssize_t memx_kvirt_read(u64 addr, char __user *buf, size_t len,
-			       bool io)
+/* The caller's own memory (the AIX user half) comes through it too. */
+static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io)
 {
 	struct memx_range ram = MEMX_RANGE_NONE;
 	struct memx_kmap map;
 	int err;
 
-	if (memx_arch_is_user(addr))
-		return memx_copy_user(buf, (const void __user *)addr, len);
+	if (memx_arch_is_user(addr)) {
+		len -= copy_from_user(buf, u64_to_user_ptr(addr), len);
+		return len ? len : -EFAULT;
+	}
 	err = memx_kvirt_check(addr, false, io, &map, &ram);
 	if (err < 0)
 		return err;
-	return memx_read_kernel(buf, addr, len);
+	return memx_peek(buf, addr, len);
 }
 
-static ssize_t memx_kvirt_write(u64 addr, const char __user *buf, size_t len,
+static ssize_t memx_kvirt_write(u64 addr, const void *buf, size_t len,
 				bool io)
 {
 	struct memx_range ram = MEMX_RANGE_NONE;
 	struct memx_kmap map;
 	int err;
 
-	if (memx_arch_is_user(addr))
-		return memx_copy_user((void __user *)addr, buf, len);
+	if (memx_arch_is_user(addr)) {
+		len -= copy_to_user(u64_to_user_ptr(addr), buf, len);
+		return len ? len : -EFAULT;
+	}
 	err = memx_kvirt_check(addr, true, io, &map, &ram);
 	if (err < 0)
 		return err;
-	return memx_write_kernel(addr, buf, len);
+	return memx_poke(addr, buf, len);
 }
 
 /* The frame behind a kernel page; the user half is not mappable. */

@@ -13,6 +13,7 @@
 
 #include <linux/capability.h>
 #include <linux/fsnotify.h>
+#include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/xacct.h>
@@ -105,18 +106,50 @@ static bool memx_is_user(const struct memx_node *node, u64 addr)
 }
 
 /*
- * The transfer shared by read(), write() and the ioctls: page by page,
- * rescheduling between pages and stopping on a signal.  Returns the bytes
- * moved, or the error of the first page when nothing moved.  A signal
- * before anything moved is -ERESTARTSYS: the call is restarted when the
- * handler has SA_RESTART (and after task work or a freezer wake-up, which
- * are no reason to fail), EINTR otherwise.
+ * One page's worth of a read: the backend checks the memory and copies it
+ * into @kbuf at once, then it goes to the caller, whose buffer may fault
+ * and block (userfaultfd, FUSE) without holding up anything checked.
+ */
+static ssize_t memx_xfer_read(const struct memx_node *node, u64 addr,
+			      char __user *ubuf, void *kbuf, size_t len)
+{
+	ssize_t ret = node->ops->read(addr, kbuf, len, node->io);
+
+	if (ret <= 0)
+		return ret;
+	ret -= copy_to_user(ubuf, kbuf, ret);
+	return ret ? ret : -EFAULT;
+}
+
+/* The caller's bytes come in first, then are checked and stored at once. */
+static ssize_t memx_xfer_write(const struct memx_node *node, u64 addr,
+			       const char __user *ubuf, void *kbuf, size_t len)
+{
+	len -= copy_from_user(kbuf, ubuf, len);
+	if (!len)
+		return -EFAULT;
+	return node->ops->write(addr, kbuf, len, node->io);
+}
+
+/*
+ * The transfer shared by read(), write() and the ioctls: page by page
+ * through a bounce page, rescheduling between pages and stopping on a
+ * signal.  Returns the bytes moved, or the error of the first page when
+ * nothing moved.  A signal before anything moved is -ERESTARTSYS: the call
+ * is restarted when the handler has SA_RESTART (and after task work or a
+ * freezer wake-up, which are no reason to fail), EINTR otherwise.
  */
 static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 			 char __user *ubuf, size_t count, bool write)
 {
 	ssize_t done = 0, ret = 0;
+	void *kbuf;
 
+	if (!count)
+		return 0;
+	kbuf = (void *)__get_free_page(GFP_KERNEL);
+	if (!kbuf)
+		return -ENOMEM;
 	while (count) {
 		size_t len = min_t(size_t, count,
 				   PAGE_SIZE - offset_in_page(addr));
@@ -126,9 +159,9 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 			break;
 		}
 		if (write)
-			ret = node->ops->write(addr, ubuf, len, node->io);
+			ret = memx_xfer_write(node, addr, ubuf, kbuf, len);
 		else
-			ret = node->ops->read(addr, ubuf, len, node->io);
+			ret = memx_xfer_read(node, addr, ubuf, kbuf, len);
 		if (ret <= 0)
 			break;
 		done += ret;
@@ -137,6 +170,7 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 		count -= ret;
 		cond_resched();
 	}
+	free_page((unsigned long)kbuf);
 
 	if (write && done && !memx_is_user(node, addr - done))
 		memx_log_write(node, "wrote", addr - done, done);

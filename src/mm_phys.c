@@ -41,8 +41,7 @@ static void *memx_phys_check(u64 addr, size_t *len, bool write,
 	return (void *)va;
 }
 
-static ssize_t memx_phys_read(u64 addr, char __user *buf, size_t len,
-			      bool io)
+static ssize_t memx_phys_read(u64 addr, void *buf, size_t len, bool io)
 {
 	struct memx_range ram = MEMX_RANGE_NONE;
 	struct memx_kmap map;
@@ -50,11 +49,11 @@ static ssize_t memx_phys_read(u64 addr, char __user *buf, size_t len,
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
-	return memx_read_kernel(buf, (unsigned long)va, len);
+	return memx_peek(buf, (unsigned long)va, len);
 }
 
 /* Past the end of RAM a read is end of file, a write EFAULT. */
-static ssize_t memx_phys_write(u64 addr, const char __user *buf, size_t len,
+static ssize_t memx_phys_write(u64 addr, const void *buf, size_t len,
 			       bool io)
 {
 	struct memx_range ram = MEMX_RANGE_NONE;
@@ -65,7 +64,7 @@ static ssize_t memx_phys_write(u64 addr, const char __user *buf, size_t len,
 		return -EFAULT;
 	if (IS_ERR(va))
 		return PTR_ERR(va);
-	return memx_write_kernel((unsigned long)va, buf, len);
+	return memx_poke((unsigned long)va, buf, len);
 }
 
 /* mmap needs the whole page in System RAM; past the end is ENXIO too. */
