@@ -8,6 +8,7 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/poison.h>
 #include <linux/uaccess.h>
 
 /*
@@ -51,14 +52,29 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
  * From 6.12 the first page of such a block has the Unaccepted page type.
  * From 6.5 to 6.11 no page says so: while the zones still count unaccepted
  * pages (NR_UNACCEPTED), no RAM page can be told safe, and every one is
- * refused.  Before 6.5 every page of RAM is accepted.
+ * refused.  Both the type and the count go before the block is accepted,
+ * which takes milliseconds with the zone unlocked; in that time the block
+ * has left the list (list_del() poisons its lru) and is neither free
+ * (PageBuddy) nor allocated (a reference) until accept_memory() returns and
+ * frees it.  Before 6.5 every page of RAM is accepted.
  */
-#if defined(HAVE_PAGE_UNACCEPTED)
-#define memx_page_unaccepted(page)	PageUnaccepted(page)
-#elif defined(HAVE_NR_UNACCEPTED) && defined(CONFIG_UNACCEPTED_MEMORY)
-static inline bool memx_page_unaccepted(struct page *page)
+#if defined(CONFIG_UNACCEPTED_MEMORY) && \
+	(defined(HAVE_PAGE_UNACCEPTED) || defined(HAVE_NR_UNACCEPTED))
+#ifdef HAVE_PAGE_UNACCEPTED
+#define memx_page_waits(page)	PageUnaccepted(page)
+#else
+#define memx_page_waits(page)	(global_zone_page_state(NR_UNACCEPTED) != 0)
+#endif
+
+static inline bool memx_page_accepting(struct page *head)
 {
-	return global_zone_page_state(NR_UNACCEPTED) != 0;
+	return !page_ref_count(head) && !PageBuddy(head) &&
+	       READ_ONCE(head->lru.next) == LIST_POISON1;
+}
+
+static inline bool memx_page_unaccepted(struct page *head)
+{
+	return memx_page_waits(head) || memx_page_accepting(head);
 }
 #else
 #define memx_page_unaccepted(page)	false
