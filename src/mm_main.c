@@ -13,11 +13,11 @@
 
 #include <linux/capability.h>
 #include <linux/fsnotify.h>
-#include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/xacct.h>
 #include <linux/security.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "memx.h"
@@ -106,6 +106,18 @@ static bool memx_is_user(const struct memx_node *node, u64 addr)
 }
 
 /*
+ * The bounce pages, whole objects open to user copies (hardened usercopy
+ * checks the caller's bytes going in).  The cache has a constructor, so
+ * that init_on_alloc (Debian's default) does not clear a page for every
+ * call: each byte a transfer takes from it was put there by that transfer.
+ */
+static struct kmem_cache *memx_bounce_cache;
+
+static void memx_bounce_ctor(void *page)
+{
+}
+
+/*
  * One page's worth of a read: the backend checks the memory and copies it
  * into @kbuf at once, then it goes to the caller, whose buffer may fault
  * and block (userfaultfd, FUSE) without holding up anything checked.
@@ -117,8 +129,7 @@ static ssize_t memx_xfer_read(const struct memx_node *node, u64 addr,
 
 	if (ret <= 0)
 		return ret;
-	ret -= copy_to_user(ubuf, kbuf, ret);
-	return ret ? ret : -EFAULT;
+	return memx_to_user(ubuf, kbuf, ret);
 }
 
 /* The caller's bytes come in first, then are checked and stored at once. */
@@ -147,7 +158,7 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 
 	if (!count)
 		return 0;
-	kbuf = (void *)__get_free_page(GFP_KERNEL);
+	kbuf = kmem_cache_alloc(memx_bounce_cache, GFP_KERNEL);
 	if (!kbuf)
 		return -ENOMEM;
 	while (count) {
@@ -170,7 +181,7 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 		count -= ret;
 		cond_resched();
 	}
-	free_page((unsigned long)kbuf);
+	kmem_cache_free(memx_bounce_cache, kbuf);
 
 	if (write && done && !memx_is_user(node, addr - done))
 		memx_log_write(node, "wrote", addr - done, done);
@@ -339,9 +350,15 @@ static int __init memx_init(void)
 {
 	int i, err;
 
+	memx_bounce_cache = kmem_cache_create_usercopy("memx_bounce", PAGE_SIZE,
+						       PAGE_SIZE, 0, 0,
+						       PAGE_SIZE,
+						       memx_bounce_ctor);
+	if (!memx_bounce_cache)
+		return -ENOMEM;
 	err = memx_revoke_init(memx_nodes, ARRAY_SIZE(memx_nodes));
 	if (err)
-		return err;
+		goto err_cache;
 	err = memx_cpu_init();
 	if (err)
 		goto err_revoke;
@@ -361,6 +378,8 @@ err_deregister:
 	memx_cpu_exit();
 err_revoke:
 	memx_revoke_exit();
+err_cache:
+	kmem_cache_destroy(memx_bounce_cache);
 	return err;
 }
 
@@ -372,6 +391,7 @@ static void __exit memx_exit(void)
 		misc_deregister(&memx_nodes[i].misc);
 	memx_cpu_exit();
 	memx_revoke_exit();
+	kmem_cache_destroy(memx_bounce_cache);
 }
 
 module_init(memx_init);
