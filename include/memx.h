@@ -120,6 +120,7 @@ static inline void memx_cpu_exit(void) { }
  * first access failed (-EFAULT, or -EIO for a machine check).
  */
 ssize_t memx_to_user(void __user *dst, const void *src, size_t len);
+ssize_t memx_from_user(void *dst, const void __user *src, size_t len);
 ssize_t memx_peek(void *dst, unsigned long src, size_t len);
 ssize_t memx_poke(unsigned long dst, const void *src, size_t len);
 

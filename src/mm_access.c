@@ -125,6 +125,25 @@ fault:
 	return memx_moved(len, left, -EFAULT);
 }
 
+/* The caller's bytes into the bounce buffer, the same way. */
+ssize_t memx_from_user(void *dst, const void __user *src, size_t len)
+{
+	size_t left = len;
+	u64 v;
+
+	if (!user_access_begin(src, len))
+		return -EFAULT;
+	for (; left >= 8; left -= 8, dst += 8, src += 8) {
+		unsafe_get_user(v, (const u64 __user *)src, fault);
+		memcpy(dst, &v, 8);
+	}
+	for (; left; left--, dst++, src++)
+		unsafe_get_user(*(u8 *)dst, (const u8 __user *)src, fault);
+fault:
+	user_access_end();
+	return memx_moved(len, left, -EFAULT);
+}
+
 ssize_t memx_peek(void *dst, unsigned long src, size_t len)
 {
 	size_t left = len;

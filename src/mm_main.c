@@ -136,10 +136,11 @@ static ssize_t memx_xfer_read(const struct memx_node *node, u64 addr,
 static ssize_t memx_xfer_write(const struct memx_node *node, u64 addr,
 			       const char __user *ubuf, void *kbuf, size_t len)
 {
-	len -= copy_from_user(kbuf, ubuf, len);
-	if (!len)
-		return -EFAULT;
-	return node->ops->write(addr, kbuf, len, node->io);
+	ssize_t ret = memx_from_user(kbuf, ubuf, len);
+
+	if (ret <= 0)
+		return ret;
+	return node->ops->write(addr, kbuf, ret, node->io);
 }
 
 /*
