@@ -67,10 +67,11 @@ struct memx_ops {
 	/* The caller's own memory, which writes neither log nor taint. */
 	bool (*is_user)(u64 addr);
 	/*
-	 * mm_revoke.c: the file offset of frame @pfn; NULL when any offset can
-	 * map any frame (kernel virtual addresses), and a revocation zaps all
+	 * mm_revoke.c: any offset can map any frame (kernel virtual addresses),
+	 * so a revocation zaps every mapping; otherwise a frame's offset is its
+	 * number
 	 */
-	pgoff_t (*pgoff)(unsigned long pfn);
+	bool aliases;
 };
 
 struct memx_node {

@@ -476,20 +476,20 @@ static long touch_faults_settled(const char *p)
  */
 TEST_F(maps, offline_memory_revokes_mappings)
 {
-	uint64_t bsz = memory_block_size(), pa, va, kpa, kva;
+	uint64_t bsz = memory_block_size(), img = ksym("_stext"), pa, va, kpa,
+		 kva;
 	char path[128], *pmap, *vmap, *pkeep, *vkeep, *ikeep;
 	int blk;
 
 	ASSERT_NE(0, bsz);
-	ASSERT_EQ(0, virt_to_phys_kcore(ksym("_stext"), &kpa));
+	ASSERT_EQ(0, virt_to_phys_kcore(img, &kpa));
 	ASSERT_EQ(0, phys_to_direct_map(kpa, &kva));
-	ASSERT_NE(kva & ~(PAGE - 1), ksym("_stext") & ~(PAGE - 1));
+	ASSERT_NE(kva & ~(PAGE - 1), img & ~(PAGE - 1));
 	pkeep = map_at(self->mem, kpa, PAGE, PROT_READ);
 	ASSERT_NE(MAP_FAILED, pkeep);
 	vkeep = map_at(self->kmem, kva, PAGE, PROT_READ);
 	ASSERT_NE(MAP_FAILED, vkeep);
-	ikeep = map_at(self->kmem, ksym("_stext") & ~(PAGE - 1), PAGE,
-		       PROT_READ);
+	ikeep = map_at(self->kmem, img & ~(PAGE - 1), PAGE, PROT_READ);
 	ASSERT_NE(MAP_FAILED, ikeep);
 	touch_faults(ikeep);
 	ASSERT_EQ(0, touch_faults(ikeep));
@@ -517,8 +517,7 @@ TEST_F(maps, offline_memory_revokes_mappings)
 	EXPECT_EQ(0, touch_sigbus(pkeep));
 	EXPECT_EQ(0, touch_sigbus(vkeep));
 	EXPECT_EQ(0, memcmp(pkeep, vkeep, PAGE));
-	EXPECT_EQ(0, memcmp(pkeep + ksym("_stext") % PAGE,
-			    ikeep + ksym("_stext") % PAGE, 64));
+	EXPECT_EQ(0, memcmp(pkeep + img % PAGE, ikeep + img % PAGE, 64));
 	EXPECT_EQ(MAP_FAILED, map_at(self->mem, pa, PAGE, PROT_READ));
 	EXPECT_EQ(ENXIO, errno);
 	munmap(pmap, PAGE);

@@ -34,10 +34,8 @@ static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io)
 	struct memx_kmap map;
 	int err;
 
-	if (memx_arch_is_user(addr)) {
-		len -= copy_from_user(buf, u64_to_user_ptr(addr), len);
-		return len ? len : -EFAULT;
-	}
+	if (memx_arch_is_user(addr))
+		return memx_from_user(buf, u64_to_user_ptr(addr), len);
 	err = memx_kvirt_check(addr, false, io, &map, &ram);
 	if (err < 0)
 		return err;
@@ -51,10 +49,8 @@ static ssize_t memx_kvirt_write(u64 addr, const void *buf, size_t len,
 	struct memx_kmap map;
 	int err;
 
-	if (memx_arch_is_user(addr)) {
-		len -= copy_to_user(u64_to_user_ptr(addr), buf, len);
-		return len ? len : -EFAULT;
-	}
+	if (memx_arch_is_user(addr))
+		return memx_to_user(u64_to_user_ptr(addr), buf, len);
 	err = memx_kvirt_check(addr, true, io, &map, &ram);
 	if (err < 0)
 		return err;
@@ -111,4 +107,5 @@ const struct memx_ops memx_kvirt_ops = {
 	.vtop		= memx_kvirt_vtop,
 	.cpu_regs	= MEMX_CPU_REGS,
 	.is_user	= memx_arch_is_user,
+	.aliases	= true,
 };

@@ -106,10 +106,11 @@ static bool memx_is_user(const struct memx_node *node, u64 addr)
 }
 
 /*
- * The bounce pages, whole objects open to user copies (hardened usercopy
- * checks the caller's bytes going in).  The cache has a constructor, so
- * that init_on_alloc (Debian's default) does not clear a page for every
- * call: each byte a transfer takes from it was put there by that transfer.
+ * The bounce pages.  Only mm_access.c's own copies touch them, never
+ * copy_to_user() or copy_from_user(), so no usercopy window is needed.
+ * The cache has a constructor, so that init_on_alloc (Debian's default)
+ * does not clear a page for every call: each byte a transfer takes from it
+ * was put there by that transfer.
  */
 static struct kmem_cache *memx_bounce_cache;
 
@@ -351,10 +352,8 @@ static int __init memx_init(void)
 {
 	int i, err;
 
-	memx_bounce_cache = kmem_cache_create_usercopy("memx_bounce", PAGE_SIZE,
-						       PAGE_SIZE, 0, 0,
-						       PAGE_SIZE,
-						       memx_bounce_ctor);
+	memx_bounce_cache = kmem_cache_create("memx_bounce", PAGE_SIZE,
+					      PAGE_SIZE, 0, memx_bounce_ctor);
 	if (!memx_bounce_cache)
 		return -ENOMEM;
 	err = memx_revoke_init(memx_nodes, ARRAY_SIZE(memx_nodes));

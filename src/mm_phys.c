@@ -88,12 +88,6 @@ static int memx_phys_frame(u64 addr, bool io, struct memx_frame *frame,
 	return 0;
 }
 
-/* Offsets are physical addresses. */
-static pgoff_t memx_phys_pgoff(unsigned long pfn)
-{
-	return pfn;
-}
-
 /* Where the hole at or after @pos begins: adjacent RAM ranges merge. */
 static u64 memx_hole_from(u64 pos)
 {
@@ -132,5 +126,4 @@ const struct memx_ops memx_phys_ops = {
 	.write	= memx_phys_write,
 	.seek	= memx_phys_seek,
 	.frame	= memx_phys_frame,
-	.pgoff	= memx_phys_pgoff,
 };

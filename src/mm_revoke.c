@@ -59,12 +59,11 @@ static void memx_revoke(unsigned long pfn, unsigned long nr)
 	for (i = 0; i < memx_revoke_count; i++) {
 		const struct memx_node *node = &memx_revoke_nodes[i];
 
-		if (node->ops->pgoff)
-			unmap_mapping_pages(node->mapping,
-					    node->ops->pgoff(start),
-					    end - start, true);
-		else
+		if (node->ops->aliases)
 			unmap_mapping_pages(node->mapping, 0, ULONG_MAX, true);
+		else
+			unmap_mapping_pages(node->mapping, start, end - start,
+					    true);
 	}
 	up_write(&memx_revoke_sem);
 }
