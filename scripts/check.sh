@@ -388,7 +388,8 @@ dump_e2e() {
 	MEMX_INITRAMFS="$out/clients.cpio.gz" MEMX_OUT="$out" MEMX_CPU=qemu64 \
 	MEMX_MEM=1G MEMX_SMP=3 \
 	MEMX_QEMU_EXTRA="-virtfs local,path=$dumps,mount_tag=dumps,security_model=none,multidevs=remap -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
-		"$run" dump dump "" "" crashkernel=16M || return 1
+		"$run" dump dump "" "" \
+		"crashkernel=16M memxt_repo=$(realpath "$top")" || return 1
 	local rc=0
 	/usr/bin/python3 "$top/selftests/clients/dump_check.py" "$dumps" \
 		"$cache/dbg/vmlinux-$kver" > "$out/dump-check.log" 2>&1 || rc=$?

@@ -10,10 +10,10 @@ crash refuses this kernel (through memx and /proc/kcore alike), its crash
 check is a skip in crash's words.
 Run in the test VM, chrooted into the sid root.
 Usage: cpus_check.py VMLINUX DIR FIRST_TAP_NUMBER
-       cpus_check.py --caught DIR: exit 0 when CPU 1's note in DIR's
-       kdump is inside helper_loop (kallsyms), 1 when the NMI found the
-       loop elsewhere, switched out at a cond_resched() (the guest then
-       takes the dump again)"""
+       cpus_check.py --caught KDUMP CPU: exit 0 when CPU's note in KDUMP
+       is inside helper_loop (kallsyms), 1 when the NMI found the loop
+       elsewhere, switched out at a cond_resched() or in an interrupt (the
+       guest then takes the dump again)"""
 
 import os
 import re
@@ -25,8 +25,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from clientlib import GREG, Tap, cpu_notes, read  # noqa: E402
 
 
-def caught(where):
-    ip = cpu_notes(os.path.join(where, "memx.kdump"))[1][1][GREG["ip"]]
+def caught(kdump, cpu):
+    ip = cpu_notes(kdump)[cpu][1][GREG["ip"]]
     syms = sorted({int(line.split()[0], 16): line.split()[2]
                    for line in read("/proc/kallsyms").splitlines()}.items())
     start = next(a for a, name in syms if name == "helper_loop")
@@ -35,7 +35,7 @@ def caught(where):
 
 
 if sys.argv[1] == "--caught":
-    sys.exit(0 if caught(sys.argv[2]) else 1)
+    sys.exit(0 if caught(sys.argv[2], int(sys.argv[3])) else 1)
 
 vmlinux, where = sys.argv[1], sys.argv[2]
 tap = Tap(int(sys.argv[3]))
