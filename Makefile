@@ -8,12 +8,14 @@ KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 TOOL_CFLAGS ?= -O2 -Wall
 TOOL_LDFLAGS ?= -static
-TOOL_SRC := tools/memx.c tools/memx_cpus.c tools/memx_dump.c tools/memx_exclude.c \
-	tools/memx_hash.c tools/memx_kdump.c tools/memx_lib.c \
+# memx dump's pipeline is tools/dump/: dump.c drives it, input.c, ring.c
+# and output.c carry the bytes, one file a format, and their parts.
+DUMP_SRC := $(addprefix tools/dump/,dump.c input.c ring.c output.c raw.c \
+	lime.c elf.c kdump.c codec.c exclude.c notes.c hash.c layout.c)
+TOOL_SRC := tools/memx.c tools/memx_node.c tools/memx_lib.c $(DUMP_SRC) \
 	tools/memx_verify.c tools/memx_verify_elf.c tools/memx_verify_kdump.c \
 	tools/memx_isf.c tools/memx_isf_types.c
-TOOL_HDR := tools/memx_dump.h tools/memx_isf.h tools/memx_kdump.h tools/memx_lib.h \
-	tools/memx_tool.h tools/memx_verify.h include/uapi/memx.h
+TOOL_HDR := $(wildcard tools/*.h tools/dump/*.h) include/uapi/memx.h
 # kdump's page compressors, --hash's SHA-256 (nettle), and isf's BTF
 # (libbpf, on libelf), JSON (json-c) and xz (liblzma); snappy is C++, which
 # a static link names.

@@ -405,8 +405,10 @@ dump_e2e() {
 host_unit_tests() {
 	local log="$out/memx_lib_test.log" rc=0 plan ran
 
-	if ! cc -O2 -Wall -Werror -I"$cache/kselftest" -o "$out/memx_lib_test" \
+	if ! cc -O2 -Wall -Werror -D_GNU_SOURCE -I"$cache/kselftest" \
+		-o "$out/memx_lib_test" \
 		"$top/selftests/memx_lib_test.c" "$top/tools/memx_lib.c" \
+		"$top/tools/dump/layout.c" \
 		> "$log" 2>&1; then
 		sed 's/^/[host]   /' "$log"
 		host_fail "memx_lib_test builds"

@@ -64,7 +64,7 @@ cd "$top"
 report=$({ $cp --ignore MACRO_ARG_REUSE,MACRO_WITH_FLOW_CONTROL -f src/*.c src/arch/*/*.[ch] \
 		include/*.h include/uapi/*.h selftests/helper/*.[ch]
 	  $cp --ignore PREFER_KERNEL_TYPES,CAMELCASE -f selftests/*.c \
-		selftests/*.h selftests/fuzz/*.[ch] tools/*.c tools/*.h; } 2>&1 || true)
+		selftests/*.h selftests/fuzz/*.[ch] tools/*.[ch] tools/dump/*.[ch]; } 2>&1 || true)
 if [ -n "$report" ]; then
 	echo "$report"
 	echo "lint: FAIL checkpatch --strict has reports"

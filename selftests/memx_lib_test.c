@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
+#include "../tools/dump/layout.h"
 #include "../tools/memx_lib.h"
 
 static FILE *fake_kallsyms(void)

@@ -26,7 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memx_dump.h"
 #include "memx_isf.h"
 #include "memx_lib.h"
 #include "memx_tool.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * makedumpfile's kdump-compressed ("diskdump") format on disk, as
- * diskdump_mod.h lays it out: what the kdump writer (memx_kdump.c) and
+ * diskdump_mod.h lays it out: what the kdump writer (dump/kdump.c) and
  * memx verify's reader (memx_verify_kdump.c) share.
  */
 #ifndef MEMX_KDUMP_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The pure parts of the memx command, unit-tested on the host: address
- * parsing, access-width rules, and the LiME and ELF header writers.
+ * parsing, access-width rules, VMCOREINFO and /proc/kcore's headers.
  */
 #ifndef MEMX_LIB_H
 #define MEMX_LIB_H
@@ -44,31 +44,14 @@ ssize_t memx_parse_bytes(const char *s, uint8_t *out, size_t max);
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
-#define MEMX_LIME_MAGIC		0x4C694D45
-#define MEMX_LIME_HDR_SIZE	32
-
-/* LiME's range header: [start, end] with end inclusive, little endian. */
-void memx_lime_header(uint8_t out[MEMX_LIME_HDR_SIZE], uint64_t start,
-		      uint64_t end_inclusive);
-
-/* A RAM range of the dump, and where its bytes sit in the file. */
-struct memx_seg {
-	uint64_t paddr;
-	uint64_t vaddr;
-	uint64_t size;
-	uint64_t offset;
-};
+#define VMCOREINFO_MAX	(1024 * 1024)	/* the kernel's is 4 KiB */
 
 /*
- * A kdump-style ELF64 core header: the ELF header, one PT_NOTE (@note of
- * @note_len bytes, placed right after the program headers), and a PT_LOAD
- * per segment.  Returns the header's size (the note included), which is
- * where the first segment's data may start; writes nothing if @out is
- * NULL or smaller.
+ * The value of VMCOREINFO's "@key=" line (hex for SYMBOL()s and
+ * KERNELOFFSET, as the kernel prints them): 0, or -1 when it has none.
  */
-size_t memx_elf_header(uint8_t *out, size_t size, const struct memx_seg *seg,
-		       unsigned int nseg, const uint8_t *note,
-		       size_t note_len);
+int vmcoreinfo_value(const char *info, size_t len, const char *key,
+		     int64_t *value);
 
 /* The VMCOREINFO note cut to the length its own header gives, or 0. */
 size_t memx_note_length(const uint8_t *note, size_t size);

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "memx_dump.h"
+#include "dump/hash.h"
 
 struct dfile {
 	int fd;

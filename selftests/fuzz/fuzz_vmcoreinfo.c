@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "memx_dump.h"
+#include "dump/exclude.h"
 #include "memx_lib.h"
 
 /* --exclude reads struct pages through kmemx: not here. */
@@ -21,12 +21,11 @@ ssize_t memx_xfer(int fd, int write, uint64_t addr, void *buf, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct dump d = { .kmem = -1, .page = PAGE };
 	int64_t v;
 
 	memx_note_length(data, size);
 	vmcoreinfo_value((const char *)data, size, "NUMBER(phys_base)", &v);
 	vmcoreinfo_value((const char *)data, size, "SYMBOL(mem_section)", &v);
-	excl_free(excl_new(&d, (const char *)data, size));
+	excl_free(excl_new(-1, 4096, (const char *)data, size));
 	return 0;
 }

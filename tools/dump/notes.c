@@ -18,9 +18,8 @@
 #include <sys/procfs.h>
 #include <unistd.h>
 
-#include "../include/uapi/memx.h"
-#include "memx_dump.h"
-#include "memx_lib.h"
+#include "../../include/uapi/memx.h"
+#include "dump.h"
 
 #define CORE_NAME	"CORE"
 #define NAME_SIZE	8	/* "CORE" and its NUL, padded to 4 bytes */

@@ -23,42 +23,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memx_dump.h"
-#include "memx_tool.h"
+#include "hash.h"
 
 #define NOTE_HDR	(12 + 8)	/* Elf64_Nhdr, "MEMX\0" padded */
+#define SPAN_BUF	(1024UL * 1024)
 
-size_t hash_note_size(unsigned int nram)
+size_t hash_note_size(unsigned int n)
 {
-	return NOTE_HDR + MEMX_NOTE_DESC_HDR + nram * sizeof(struct range_digest);
+	return NOTE_HDR + MEMX_NOTE_DESC_HDR + n * sizeof(struct range_digest);
 }
 
-void hash_note(const struct dump *d, unsigned int first, uint8_t *out)
+void hash_note(const struct memx_seg *seg, const uint8_t *digest,
+	       unsigned int n, uint8_t *out)
 {
 	uint32_t nhdr[3] = { sizeof(MEMX_NOTE_NAME), 0, MEMX_NOTE_TYPE };
-	uint32_t desc[2] = { MEMX_NOTE_VERSION, 0 };
+	uint32_t desc[2] = { MEMX_NOTE_VERSION, n };
 	struct range_digest r;
 	unsigned int i;
 
-	desc[1] = d->nseg - first;
-	nhdr[1] = MEMX_NOTE_DESC_HDR + desc[1] * sizeof(r);
-	memset(out, 0, hash_note_size(desc[1]));
+	nhdr[1] = MEMX_NOTE_DESC_HDR + n * sizeof(r);
+	memset(out, 0, hash_note_size(n));
 	memcpy(out, nhdr, sizeof(nhdr));
 	memcpy(out + 12, MEMX_NOTE_NAME, sizeof(MEMX_NOTE_NAME));
 	memcpy(out + NOTE_HDR, desc, sizeof(desc));
-	for (i = first; i < d->nseg; i++) {
-		r.paddr = d->seg[i].paddr;
-		r.size = d->seg[i].size;
-		memcpy(r.sha256, d->digest[i], sizeof(r.sha256));
-		memcpy(out + NOTE_HDR + MEMX_NOTE_DESC_HDR +
-		       (i - first) * sizeof(r), &r, sizeof(r));
+	for (i = 0; i < n; i++) {
+		r.paddr = seg[i].paddr;
+		r.size = seg[i].size;
+		memcpy(r.sha256, digest + i * sizeof(r.sha256),
+		       sizeof(r.sha256));
+		memcpy(out + NOTE_HDR + MEMX_NOTE_DESC_HDR + i * sizeof(r), &r,
+		       sizeof(r));
 	}
 }
 
 int hash_span(int fd, uint64_t off, uint64_t size,
 	      uint8_t out[SHA256_DIGEST_SIZE])
 {
-	size_t len = size < CHUNK ? size + !size : CHUNK;
+	size_t len = size < SPAN_BUF ? size + !size : SPAN_BUF;
 	uint8_t *buf = malloc(len);
 	struct sha256_ctx ctx;
 	ssize_t n = 0;
@@ -90,21 +91,21 @@ void hash_hex(const uint8_t *p, size_t len, char *out)
 		out += sprintf(out, "%02x", *p++);
 }
 
-int hash_file(const struct dump *d)
+int hash_file(const char *path)
 {
 	char sum[2 * SHA256_DIGEST_SIZE + 1], *name = NULL;
 	const char *base;
 	uint8_t digest[SHA256_DIGEST_SIZE];
-	int fd = open(d->path, O_RDONLY), ret = -1;
+	int fd = open(path, O_RDONLY), ret = -1;
 	FILE *f = NULL;
 
 	if (fd < 0 || hash_fd(fd, digest) ||
-	    asprintf(&name, "%s.sha256", d->path) < 0)
+	    asprintf(&name, "%s.sha256", path) < 0)
 		goto out;
 	hash_hex(digest, sizeof(digest), sum);
 	f = fopen(name, "w");
-	base = strrchr(d->path, '/');
-	if (f && fprintf(f, "%s  %s\n", sum, base ? base + 1 : d->path) > 0 &&
+	base = strrchr(path, '/');
+	if (f && fprintf(f, "%s  %s\n", sum, base ? base + 1 : path) > 0 &&
 	    !fclose(f))
 		ret = 0;
 	else if (f)
@@ -112,7 +113,7 @@ int hash_file(const struct dump *d)
 out:
 	if (ret)
 		fprintf(stderr, "memx: cannot write the SHA-256 of %s: %s\n",
-			d->path, strerror(errno));
+			path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	free(name);

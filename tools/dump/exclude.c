@@ -27,8 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memx_dump.h"
-#include "memx_tool.h"
+#include "../memx_tool.h"
+#include "dump.h"
+#include "exclude.h"
 
 #define SECTION_HAS_MEM_MAP	2ULL
 #define SECTION_MAP_MASK	(~0xffULL)
@@ -36,7 +37,8 @@
 #define PAGE_STRUCT_MAX		1024	/* bytes: 64 in every kernel we know */
 
 struct excl {
-	struct dump *d;
+	int kmem;
+	uint64_t kpage;			/* the kernel's page size */
 	uint64_t roots, nroots, per_root, sec_size, sec_map, sec_shift;
 	uint64_t page_size, flags, mapping, mapcount, private, head;
 	int64_t dtor;			/* 6.1: the hugetlb destructor's offset */
@@ -47,33 +49,6 @@ struct excl {
 	uint8_t head_class;		/* the last head page's class */
 	uint8_t *buf;			/* struct pages, one chunk's worth */
 };
-
-int vmcoreinfo_value(const char *info, size_t len, const char *key,
-		     int64_t *value)
-{
-	size_t klen = strlen(key), n;
-	const char *p = info, *end = info + len;
-	char num[24];
-
-	while (p < end && (p = memmem(p, end - p, key, klen))) {
-		if ((p == info || p[-1] == '\n') && p + klen < end &&
-		    p[klen] == '=') {
-			/* The value ends the line or the text: no NUL there. */
-			p += klen + 1;
-			for (n = 0; n < sizeof(num) - 1 && p + n < end &&
-			     p[n] != '\n'; n++)
-				num[n] = p[n];
-			num[n] = 0;
-			*value = strncmp(key, "SYMBOL(", 7) &&
-				 strcmp(key, "KERNELOFFSET") ?
-				 strtoll(num, NULL, 10) :
-				 (int64_t)strtoull(num, NULL, 16);
-			return 0;
-		}
-		p += klen;
-	}
-	return -1;
-}
 
 /* @key's value, or NO_VALUE; *missing names the first key absent. */
 static int64_t want(const char *info, size_t len, const char *key,
@@ -122,7 +97,7 @@ static int flag_mask(uint64_t *flag, const char *key)
  */
 static int excl_check(struct excl *e)
 {
-	uint64_t ps = e->page_size, page = e->d->page;
+	uint64_t ps = e->page_size, page = e->kpage;
 	unsigned int shift = __builtin_ctzll(page);
 
 	if (in_range(ps, 16, PAGE_STRUCT_MAX, "SIZE(page)") ||
@@ -190,17 +165,18 @@ static int excl_layout(struct excl *e, const char *info, size_t len)
 	return excl_check(e);
 }
 
-struct excl *excl_new(struct dump *d, const char *info, size_t len)
+struct excl *excl_new(int kmem, uint64_t page, const char *info, size_t len)
 {
 	struct excl *e = calloc(1, sizeof(*e));
 
 	if (!e)
 		goto fail;
-	e->d = d;
+	e->kmem = kmem;
+	e->kpage = page;
 	if (excl_layout(e, info, len))
 		goto fail;
 	e->map_nr = UINT64_MAX;
-	e->buf = malloc(CHUNK / PAGE * e->page_size);
+	e->buf = malloc(CHUNK_PAGES * e->page_size);
 	if (e->buf)
 		return e;
 	fprintf(stderr, "memx: out of memory for --exclude\n");
@@ -218,7 +194,7 @@ void excl_free(struct excl *e)
 
 static int kread(struct excl *e, uint64_t addr, void *buf, size_t len)
 {
-	return memx_xfer(e->d->kmem, 0, addr, buf, len) == (ssize_t)len ? 0 : -1;
+	return memx_xfer(e->kmem, 0, addr, buf, len) == (ssize_t)len ? 0 : -1;
 }
 
 /* The struct page array's base for section @nr (map + pfn), or 0. */
