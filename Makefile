@@ -100,8 +100,16 @@ clients:
 fuzz:
 	$(MAKE) -C selftests/fuzz fuzz
 
+# The fast loop, no boot: the warning gate (W=1, sparse, checkpatch, the
+# manual pages), and the memx command's unit, hostile-input and fuzz tests.
+lint:
+	scripts/check.sh lint
+
+unit:
+	scripts/check.sh unit
+
 # An interactive shell in the test VM with memx loaded (Ctrl-A X quits).
 vm:
 	scripts/check.sh vm
 
-.PHONY: check demo bench clients vm fuzz
+.PHONY: check demo bench clients vm fuzz lint unit

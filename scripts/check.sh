@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [check|demo|bench|vm]: what `make check`, `make demo`,
-# `make bench` and `make vm` do.
+# check.sh [check|demo|bench|clients|vm|lint|unit]: what `make check`,
+# `make demo`, `make bench`, `make clients`, `make vm`, `make lint` and
+# `make unit` do.
 # Installs what is missing, lints, builds memx through DKMS (the module users
 # get is the module tested), its helper and the selftests, packs one
 # initramfs per test kernel and boots them in QEMU.
@@ -101,11 +102,6 @@ install_check() {
 	grep -q '^updates/memx.ko:' "$dest/lib/modules/$kver/modules.dep"
 }
 
-make -s -C "$top/selftests" KSFT="$cache/kselftest" OUT="$out/tests"
-make -s -C "$top" TOOL_CFLAGS="-O2 -Wall -Wextra -Werror" tools/memx
-cp "$top/tools/memx" "$out/tests/memx"
-dkms_setup > "$out/dkms-add.log" 2>&1 || { cat "$out/dkms-add.log"; exit 1; }
-prepare_dkms "$kver"
 
 # kbuild KVER KDIR ROOT NAME FILES...: a W=1 build of FILES, in a chroot
 # into ROOT unless it is / (then under the cache, cross-compiled with the
@@ -499,6 +495,38 @@ dump_bench() {
 	rm -rf "$share"
 }
 
+# The closing line, from the tally; non-zero when anything failed.
+closing_line() {
+	local pass fail skip
+
+	read -r pass fail skip < <(awk '{p += $1; f += $2; s += $3}
+		END {print p + 0, f + 0, s + 0}' "$MEMX_TALLY")
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+}
+
+# The fast loop, no boot: `make lint` (the warning gate) and `make unit`
+# (the memx command's unit, hostile-input and fuzz tests on the host).
+case "$mode" in
+lint)
+	exec "$top/scripts/lint.sh" "$abi"
+	;;
+unit)
+	echo "== unit tests of the memx command (host)"
+	host_unit_tests
+	echo "== the memx command on hostile input: tests and fuzzing (host)"
+	host_fuzz
+	closing_line
+	exit
+	;;
+esac
+
+make -s -C "$top/selftests" KSFT="$cache/kselftest" OUT="$out/tests"
+make -s -C "$top" TOOL_CFLAGS="-O2 -Wall -Wextra -Werror" tools/memx
+cp "$top/tools/memx" "$out/tests/memx"
+dkms_setup > "$out/dkms-add.log" 2>&1 || { cat "$out/dkms-add.log"; exit 1; }
+prepare_dkms "$kver"
+
 run="$top/selftests/vm/run.sh"
 # With memxt_dumps=1 in EXTRA_CMDLINE, the guest writes dumps into the host
 # folder $out/dumps-NAME after its tests.
@@ -696,11 +724,8 @@ for c in "${clients_lines[@]}"; do
 	clients_line "$l" "$k" "$memx" "$helper" "$which" || true
 done
 
-read -r pass fail skip < <(awk '{p += $1; f += $2; s += $3}
-	END {print p + 0, f + 0, s + 0}' "$MEMX_TALLY")
-if [ "$fail" -ne 0 ]; then
+if awk '$2 > 0 {bad = 1} END {exit !bad}' "$MEMX_TALLY"; then
 	echo "== what failed"
 	grep -aE '^\[[^]]*\] (not ok |BOOT FAILED)' "$out/check.log" | cut -c1-300
 fi
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+closing_line

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * memx read, write, lseek and the positioned-transfer ioctls, row by row of
- * SPEC.md, each checked against a source outside memx.
+ * docs/spec.md, each checked against a source outside memx.
  */
 #include <linux/userfaultfd.h>
 #include <pthread.h>
@@ -552,7 +552,7 @@ TEST_F(nodes, edu_registers_exact_widths)
 	 * A 2-byte load is not widened into the 4-byte ID register.  edu
 	 * decodes only 4 and 8 bytes: x86-64 reads all ones for the rest,
 	 * arm64 takes a synchronous external abort, which its kernel
-	 * cannot recover from (the README's arm64 section).
+	 * cannot recover from (docs/design.md, arm64).
 	 */
 	ASSERT_EQ(2, read_at(self->allkmem, edu, &w, 2));
 	EXPECT_NE(0x00ed, w);

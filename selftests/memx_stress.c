@@ -12,7 +12,7 @@
  * vfrees buffers, a movable memory block goes offline and online, pages are
  * hwpoisoned (and unpoisoned where the injector is), processes map and
  * unmap.  Every outcome is counted per node, operation and errno, and each
- * must be one SPEC.md allows for that kind of offset.  MEMX_STRESS_SEED
+ * must be one docs/spec.md allows for that kind of offset.  MEMX_STRESS_SEED
  * repeats a run (the seed is printed).
  */
 #include <pthread.h>

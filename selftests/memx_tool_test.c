@@ -466,7 +466,7 @@ TEST_F_TIMEOUT(dumps, secretmem_page_is_zeros_or_absent, 600)
 	snprintf(args, sizeof(args), "dump -o %s/s --range %#llx-%#llx",
 		 DUMPS, pa - PAGE, pa + 2 * PAGE);
 	ASSERT_EQ(0, memx(args)) TH_LOG("%s", out);
-	/* Pages are the kernel's, 16 KiB ones too (README). */
+	/* Pages are the kernel's, 16 KiB ones too (docs/design.md). */
 	EXPECT_NE(NULL, strstr(out, " 1 unreadable pages written as zeros"))
 		TH_LOG("%s", out);
 	snprintf(args, sizeof(args),
