@@ -16,6 +16,8 @@ set -euo pipefail
 
 mode=${1:-check}
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/tally.sh
+. "$top/scripts/tally.sh"
 cache=${MEMX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memx}
 export MEMX_CACHE=$cache
 out="$cache/run"
@@ -54,12 +56,10 @@ host_check() {
 	local name=$1 log="$out/host-check.log"
 	shift
 	if "$@" > "$log" 2>&1; then
-		echo "[host] ok $name"
-		echo "1 0 0" >> "$MEMX_TALLY"
+		echo "ok $name" | tally_tap "[host]"
 	else
 		sed 's/^/[host]   /' "$log"
-		echo "[host] not ok $name"
-		echo "0 1 0" >> "$MEMX_TALLY"
+		tally_fail "[host]" "$name"
 	fi
 }
 
@@ -213,6 +213,9 @@ arm64_tool() {	# arm64_tool OUT
 prepare_debug() {
 	local k kdir bzimage memx helper
 
+	# Started in the background at the beginning (below): its build
+	# overlaps the downloads and root file systems a cold run makes.
+	[ -n "${debug_pid:-}" ] && { wait "$debug_pid" || true; }
 	read -r k kdir bzimage < <("$top/scripts/debugkernel.sh") || true
 	if [ -z "$k" ] || [ ! -d "$kdir" ] || [ ! -f "$bzimage" ]; then
 		echo "the debug kernel is not ready (scripts/debugkernel.sh failed)" >&2
@@ -261,14 +264,10 @@ packages() {
 
 # scripts/pkgtest.sh on the packages packages() made, its TAP lines tallied.
 pkgtest() {	# pkgtest KVER MODULE_OUT [SUITE]
-	local d="$out/deb" log="$out/pkgtest-${3:-bookworm}.tap" rc=0 plan ran
+	local d="$out/deb" log="$out/pkgtest-${3:-bookworm}.tap" rc=0
 
 	"$top/scripts/pkgtest.sh" "$1" "$d" "$2" ${3:-} > "$log" || rc=$?
-	host_tap < "$log"
-	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
-	ran=$(grep -cE '^(not )?ok ' "$log" || true)
-	[ "$ran" = "${plan:-none}" ] ||
-		host_fail "pkgtest.sh ${3:-} exited with $rc after $ran tests"
+	tally_log "[host]" "pkgtest.sh ${3:-bookworm}" "$log" $rc
 }
 
 # The test kernel with the module the installed memx-dkms package built.
@@ -330,16 +329,12 @@ clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
 	local log="$out/isf-check-$name.log" status=0
 	/usr/bin/python3 "$top/selftests/clients/isf_check.py" "$top/tools/memx" \
 		"$isf" "$vmlinux" > "$log" 2>&1 || status=$?
-	grep -E '^(not )?ok |^#' "$log" | sed "s/^/[$name] /"
-	grep -E '^(not )?ok ' "$log" | host_tap > /dev/null
-	if [ $status != 0 ] && ! grep -q '^not ok ' "$log"; then
-		tail -n 20 "$log" | sed "s/^/[$name]   /"
-		host_fail "$name: isf_check.py exited with status $status"
-	fi
+	tally_log "[$name]" isf_check.py "$log" $status
 	[ $rc = 0 ] && [ $status = 0 ]
 }
 
 clients() {
+	echo "== boot clients: crash and drgn on $kver through memx"
 	clients_boot clients "$kver" \
 		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
 		"$cache/helper/$kver/memx_helper.ko" "$cache/dbg/vmlinux-$kver" all
@@ -350,6 +345,7 @@ clients() {
 clients_line() {	# clients_line LINE KVER MEMX_KO HELPER_KO [WHICH]
 	local vmlinux
 
+	echo "== boot clients-$1: crash and drgn (${5:-sid}) on $2 through memx"
 	vmlinux=$("$top/scripts/kernels.sh" "dbg-$1") ||
 		{ host_fail "the $1 line's vmlinux with debug info"; return 1; }
 	clients_boot "clients-$1" "$2" "$3" "$4" "$vmlinux" "${5:-sid}"
@@ -357,20 +353,35 @@ clients_line() {	# clients_line LINE KVER MEMX_KO HELPER_KO [WHICH]
 
 # A host-side failure that is not a TAP line of its own.
 host_fail() {
-	echo "[host] not ok $1"
-	echo "0 1 0" >> "$MEMX_TALLY"
+	tally_fail "[host]" "$1"
 }
 
-# TAP lines from a host-side check into the tally.
-host_tap() {
-	local line
-	while IFS= read -r line; do
-		echo "[host] $line"
-		case "$line" in
-		"ok "*"# SKIP"*) echo "0 0 1" >> "$MEMX_TALLY" ;;
-		"ok "*) echo "1 0 0" >> "$MEMX_TALLY" ;;
-		"not ok "*) echo "0 1 0" >> "$MEMX_TALLY" ;;
-		esac
+# The debugger boots, one after the other: 6.1's clients and dump boots
+# (with "6.1" first), then each line's, oldest first.  What they download
+# (sid's debuggers, each line's -dbg vmlinux) is fetched before the first.
+# Two side by side took longer than one after the other: crash's gdb
+# workers and drgn's indexing threads keep both cores busy.
+debugger_boots() {	# debugger_boots 6.1|- "LINE KVER MEMX_KO HELPER_KO [WHICH]"...
+	local with61=$1 c l k memx helper which sid=
+
+	shift
+	[ "$with61" = 6.1 ] && sid=1
+	for c in "$@"; do
+		read -r l k memx helper which <<< "$c"
+		[ "$which" = lts ] || sid=1
+		"$top/scripts/kernels.sh" "dbg-$l" > /dev/null ||
+			host_fail "the $l line's vmlinux with debug info"
+	done
+	if [ -n "$sid" ] && ! "$top/scripts/kernels.sh" debuggers > /dev/null; then
+		host_fail "sid's crash and drgn in the sid root"
+	fi
+	if [ "$with61" = 6.1 ]; then
+		clients || true
+		dump_e2e || true
+	fi
+	for c in "$@"; do
+		read -r l k memx helper which <<< "$c"
+		clients_line "$l" "$k" "$memx" "$helper" "$which" || true
 	done
 }
 
@@ -379,9 +390,14 @@ host_tap() {
 dump_e2e() {
 	local dumps="$out/dumps"
 
+	echo "== boot dump: memx dump to the host, opened by crash and drgn"
 	rm -rf "$dumps" && mkdir -p "$dumps"
+	"$top/selftests/vm/mkinitramfs.sh" "$out/dump.cpio.gz" \
+		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
+		"$cache/helper/$kver/memx_helper.ko" "$out/tests" \
+		"$cache/kernel/$kver" "$kver" virtio_pci 9pnet_virtio 9p
 	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
-	MEMX_INITRAMFS="$out/clients.cpio.gz" MEMX_OUT="$out" MEMX_CPU=qemu64 \
+	MEMX_INITRAMFS="$out/dump.cpio.gz" MEMX_OUT="$out" MEMX_CPU=qemu64 \
 	MEMX_MEM=1G MEMX_SMP=3 \
 	MEMX_QEMU_EXTRA="-virtfs local,path=$dumps,mount_tag=dumps,security_model=none,multidevs=remap -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
 		"$run" dump dump "" "" \
@@ -389,17 +405,13 @@ dump_e2e() {
 	local rc=0
 	/usr/bin/python3 "$top/selftests/clients/dump_check.py" "$dumps" \
 		"$cache/dbg/vmlinux-$kver" > "$out/dump-check.log" 2>&1 || rc=$?
-	host_tap < "$out/dump-check.log"
-	[ $rc = 0 ] || grep -q '^not ok ' "$out/dump-check.log" ||
-		{ grep -v -e '^ok ' -e '^not ok ' "$out/dump-check.log" |
-		  tail -n 20 | sed 's/^/[host]   /'
-		  host_fail "dump_check.py exited with status $rc"; }
+	tally_log "[host]" dump_check.py "$out/dump-check.log" $rc
 }
 
 # The memx command's unit tests on the host: a test that fails, does not
 # build, or dies half way is a failure, and the run goes on.
 host_unit_tests() {
-	local log="$out/memx_lib_test.log" rc=0 plan ran
+	local log="$out/memx_lib_test.log" rc=0
 
 	if ! cc -O2 -Wall -Werror -D_GNU_SOURCE -I"$cache/kselftest" \
 		-o "$out/memx_lib_test" \
@@ -411,13 +423,10 @@ host_unit_tests() {
 		return
 	fi
 	"$out/memx_lib_test" > "$log" 2>&1 || rc=$?
-	grep -E '^(not )?ok |^# .*:[0-9]+:' "$log" | host_tap
-	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -n 1)
-	ran=$(grep -cE '^(not )?ok ' "$log" || true)
-	if [ "$ran" != "${plan:-none}" ] ||
-	   { [ $rc != 0 ] && ! grep -q '^not ok ' "$log"; }; then
-		host_fail "memx_lib_test exited with $rc after $ran of ${plan:-no} tests"
-	fi
+	tally_log "[host]" memx_lib_test "$log" $rc
+	rc=0
+	"$top/scripts/tally_test.sh" > "$out/tally-test.log" 2>&1 || rc=$?
+	tally_log "[host]" tally_test.sh "$out/tally-test.log" $rc
 }
 
 # The memx command's readers against hostile input (selftests/fuzz): memx
@@ -425,7 +434,7 @@ host_unit_tests() {
 # with a message, then each fuzz target runs a bounded count of
 # executions from its seeds and regressions.
 host_fuzz() {
-	local asan="$out/memx-asan" log="$out/verify-test.log" rc=0 plan ran
+	local asan="$out/memx-asan" log="$out/verify-test.log" rc=0
 
 	if ! make -s -C "$top" TOOL="$asan" TOOL_LDFLAGS= \
 		TOOL_CFLAGS="-O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
@@ -436,15 +445,11 @@ host_fuzz() {
 	fi
 	/usr/bin/python3 "$top/selftests/fuzz/verify_test.py" "$asan" \
 		"$top/selftests/fuzz/regress" > "$log" 2>&1 || rc=$?
-	grep -E '^(not )?ok |^#' "$log" | host_tap
-	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log")
-	ran=$(grep -cE '^(not )?ok ' "$log" || true)
-	[ "$ran" = "${plan:-none}" ] ||
-		host_fail "verify_test.py exited with $rc after $ran tests"
+	tally_log "[host]" verify_test.py "$log" $rc
 	rc=0
 	make -s -k -C "$top/selftests/fuzz" OUT="$out/fuzz" RUNS=150000 check \
 		> "$log" 2>&1 || rc=$?
-	grep -E '^(not )?ok |^#' "$log" | host_tap
+	grep -E '^(not )?ok |^#' "$log" | tally_tap "[host]"
 	if [ $rc != 0 ] && ! grep -q '^not ok ' "$log"; then
 		grep -vE '^(not )?ok |^#' "$log" | tail -n 20 | sed 's/^/[host]   /'
 		host_fail "the fuzz targets build and run (make -C selftests/fuzz check)"
@@ -495,16 +500,6 @@ dump_bench() {
 	rm -rf "$share"
 }
 
-# The closing line, from the tally; non-zero when anything failed.
-closing_line() {
-	local pass fail skip
-
-	read -r pass fail skip < <(awk '{p += $1; f += $2; s += $3}
-		END {print p + 0, f + 0, s + 0}' "$MEMX_TALLY")
-	echo "$pass passed, $fail failed, $skip skipped"
-	[ "$fail" -eq 0 ]
-}
-
 # The fast loop, no boot: `make lint` (the warning gate) and `make unit`
 # (the memx command's unit, hostile-input and fuzz tests on the host).
 case "$mode" in
@@ -548,19 +543,13 @@ boot() {	# boot NAME KERNEL CPU MODE TESTS PARAMS [EXTRA_CMDLINE]
 # The kdump the 16K boot wrote, on the host: its blocks are the kernel's
 # pages, drgn opens it with that kernel's -dbg vmlinux.
 pagesize_check() {	# pagesize_check NAME
-	local vmlinux log="$out/pagesize-check.log" rc=0 plan=3 ran
+	local vmlinux log="$out/pagesize-check.log" rc=0
 
 	vmlinux=$("$top/scripts/arm64.sh" dbg-6.12-16k) ||
 		{ host_fail "the arm64 16K kernel's vmlinux with debug info"; return; }
 	/usr/bin/python3 "$top/selftests/clients/pagesize_check.py" \
 		"$out/dumps-$1" "$vmlinux" > "$log" 2>&1 || rc=$?
-	grep -E '^(not )?ok |^#' "$log" | sed "s/^/[$1] /"
-	grep -E '^(not )?ok ' "$log" | host_tap > /dev/null
-	ran=$(grep -cE '^(not )?ok ' "$log" || true)
-	if [ "$ran" != $plan ]; then
-		tail -n 20 "$log" | sed "s/^/[$1]   /"
-		host_fail "$1: pagesize_check.py exited with $rc after $ran of $plan checks"
-	fi
+	tally_log "[$1]" pagesize_check.py "$log" $rc 3
 	rm -rf "$out/dumps-$1"
 }
 
@@ -579,24 +568,27 @@ bench)
 	exit
 	;;
 clients)
-	status=0
-	clients || status=1
-	dump_e2e || status=1
+	lines=()
 	for l in 5.10 6.12 7.2; do
-		built_kver=
+		built_kver= which=
+		[ "$l" = 5.10 ] && which=lts
 		if prepare_line "$l"; then
-			clients_line "$l" "$built_kver" "$built_memx" \
-				"$built_helper" "$([ "$l" = 5.10 ] && echo lts)" ||
-				status=1
+			lines+=("$l $built_kver $built_memx $built_helper $which")
 		else
-			status=1
+			host_fail "the $l line builds"
 		fi
 	done
-	exit $status
+	debugger_boots 6.1 "${lines[@]}"
+	closing_line
+	exit
 	;;
 esac
 
 lines=${KERNELS:-6.1,5.10,6.12,7.2,debug,arm64}
+if [[ ",$lines," == *,debug,* ]]; then
+	"$top/scripts/debugkernel.sh" > "$out/debugkernel.log" 2>&1 &
+	debug_pid=$!
+fi
 # The memx command is user space: its tests run in the main boot only, but
 # for --exclude's, which read the struct page layout of each kernel.
 all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test,memx_exclude_test,memx_cpu_test
@@ -609,18 +601,10 @@ for l in ${lines//,/ }; do
 	6.1)
 		prepare_dkms "$abi-rt-amd64"
 		echo "== lint"
-		while read -r line; do
-			case "$line" in
-			"lint: ok "*)
-				echo "[host] ok ${line#lint: ok }"
-				echo "1 0 0" >> "$MEMX_TALLY" ;;
-			"lint: FAIL "*)
-				echo "[host] not ok ${line#lint: FAIL }"
-				echo "0 1 0" >> "$MEMX_TALLY" ;;
-			*) echo "[host]   $line" ;;
-			esac
-		done < <("$top/scripts/lint.sh" "$abi" ||
-			 echo "lint: FAIL lint.sh exited with an error")
+		{ "$top/scripts/lint.sh" "$abi" ||
+			echo "lint: FAIL lint.sh exited with an error"; } |
+			sed -e 's/^lint: ok /ok /' -e 's/^lint: FAIL /not ok /' \
+			    -e '/^\(not \)\{0,1\}ok /!s/^/  /' | tally_tap "[host]"
 		host_check "make install into updates/ with depmod" install_check
 		echo "== release tarball and Debian packages"
 		host_check "make dist: the tracked files, the same bytes twice" \
@@ -644,8 +628,8 @@ for l in ${lines//,/ }; do
 		if [ -n "$built_kver" ] && [ -n "${debs_made:-}" ]; then
 			pkgtest "$built_kver" "$out/deb/memx-$l.ko" bullseye
 		else
-			echo "[host] ok memx-dkms in a bullseye root # SKIP no packages: the 6.1 line makes them (KERNELS)"
-			echo "0 0 1" >> "$MEMX_TALLY"
+			echo "ok memx-dkms in a bullseye root # SKIP no packages: the 6.1 line makes them (KERNELS)" |
+				tally_tap "[host]"
 		fi
 		[ -n "$built_kver" ] &&
 			boots+=("linux-$l $built_kver max $all,memx_tool_test,memx_stress -") &&
@@ -710,19 +694,13 @@ if [ -n "${pkg_ko:-}" ]; then
 	echo "== boot package: $kver with memx from the installed memx-dkms"
 	package_boot || true
 fi
+with61=-
 if [[ ",$lines," == *,6.1,* ]]; then
 	echo "== boot hotplug: $kver with a virtio-mem device and a pc-dimm"
 	hotplug_boot || true
-	echo "== boot clients: crash and drgn on $kver through memx"
-	clients || true
-	echo "== boot dump: memx dump to the host, opened by crash and drgn"
-	dump_e2e || true
+	with61=6.1
 fi
-for c in "${clients_lines[@]}"; do
-	read -r l k memx helper which <<< "$c"
-	echo "== boot clients-$l: crash and drgn (${which:-sid}) on $k through memx"
-	clients_line "$l" "$k" "$memx" "$helper" "$which" || true
-done
+debugger_boots "$with61" "${clients_lines[@]}"
 
 if awk '$2 > 0 {bad = 1} END {exit !bad}' "$MEMX_TALLY"; then
 	echo "== what failed"

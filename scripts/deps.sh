@@ -50,7 +50,7 @@ pkgs=(gcc lib32gcc-12-dev libc6-dev-i386 make libc6-dev qemu-system-x86
       build-essential debhelper dh-dkms lintian man-db
       zlib1g-dev libzstd-dev liblzo2-dev libsnappy-dev nettle-dev
       libbpf-dev libelf-dev libjson-c-dev liblzma-dev
-      clang libclang-rt-14-dev python3
+      clang libclang-rt-14-dev python3 flex bison bc
       "linux-headers-$abi-cloud-amd64" "linux-headers-$abi-rt-amd64")
 missing=()
 for p in "${pkgs[@]}"; do

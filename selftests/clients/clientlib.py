@@ -1,13 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """What the checks share: TAP lines, /proc's view of the tasks, a child
-sleeping in nanosleep with a descriptor open, and the CPU notes of a dump."""
+sleeping in nanosleep with a descriptor open, drgn's checks of a live
+kernel and C type names in one spelling (the dump formats: dumpfmt.py)."""
 
 import os
 import re
-import struct
 import subprocess
 import time
-import zlib
 
 MARKER = "/tmp/memx-fd-marker"
 FD = 7
@@ -16,6 +15,9 @@ CRASH_COMMS = {"crash", "gdb worker"}  # crash itself and its gdb's threads
 
 
 class Tap:
+    """TAP lines numbered from FIRST; a failure's diagnostic, its last
+    eight lines, behind "#"."""
+
     def __init__(self, first):
         self.n = first - 1
         self.failed = 0
@@ -25,12 +27,24 @@ class Tap:
         self.failed += not ok
         print(("ok" if ok else "not ok"), self.n, name, flush=True)
         if not ok and why:
-            for line in str(why).splitlines()[:8]:
+            for line in str(why).splitlines()[-8:]:
                 print("#  ", line, flush=True)
 
     def skip(self, name, why):
         self.n += 1
         print("ok", self.n, name, "# SKIP", why, flush=True)
+
+    def check(self, name):
+        """Decorator: run the check now, a (ok, why) function; an exception
+        is its failure.  NAME may be a function, called after the check."""
+        def run(fn):
+            try:
+                ok, why = fn()
+            except Exception as e:  # the check's own failure, reported
+                ok, why = False, repr(e)
+            self(ok, name() if callable(name) else name, why)
+            return fn
+        return run
 
 
 def read(path):
@@ -97,81 +111,6 @@ def drgn_checks(prog, tap, who):
         f"{who} task list equals /proc ({len(pids)} tasks)",
         f"missing {sorted(stable - pids)}, extra "
         f"{sorted(pids - (seen_before | seen_after))}")
-
-
-NT_PRSTATUS = 1
-GREG = {"ip": 16, "cs": 17, "sp": 19}    # struct user_regs_struct
-
-
-def dump_notes(file):
-    """The ELF notes of dump FILE (ELF: its PT_NOTE; kdump: the
-    sub-header's), as (n_type, name, desc) in file order."""
-    with open(file, "rb") as f:
-        head = f.read(464)
-        if head[:4] == b"\x7fELF":
-            phoff, = struct.unpack_from("<Q", head, 32)
-            phnum, = struct.unpack_from("<H", head, 56)
-            f.seek(phoff)
-            for _ in range(phnum):
-                ptype, _, off, _, _, size = struct.unpack("<IIQQQQ",
-                                                          f.read(56)[:40])
-                if ptype == 4:
-                    break
-        else:
-            block, = struct.unpack_from("<i", head, 428)
-            f.seek(block + 48)
-            off, size = struct.unpack("<QQ", f.read(16))
-        f.seek(off)
-        blob = f.read(size)
-    found, pos = [], 0
-    while pos + 12 <= len(blob):
-        namesz, descsz, ntype = struct.unpack_from("<III", blob, pos)
-        desc = pos + 12 + (namesz + 3) // 4 * 4
-        found.append((ntype, blob[pos + 12:pos + 11 + namesz],
-                      blob[desc:desc + descsz]))
-        pos = desc + (descsz + 3) // 4 * 4
-    return found
-
-
-KDUMP_ZLIB = 0x1
-
-
-def kdump_header(file):
-    """A kdump's block size, sub-header blocks and bitmap blocks."""
-    with open(file, "rb") as f:
-        return struct.unpack_from("<iiI", f.read(464), 428)
-
-
-def kdump_read(file, start, size):
-    """@size bytes at physical @start of kdump FILE (its pages stored as
-    they are or zlib-compressed, a page a block), found through the second
-    bitmap and the page descriptors."""
-    block, sub_blocks, bitmap_blocks = kdump_header(file)
-    with open(file, "rb") as f:
-        half = bitmap_blocks * block // 2
-        f.seek((1 + sub_blocks) * block + half)
-        held = f.read(half)
-        first = start // block
-        index = int.from_bytes(held[:first // 8], "little").bit_count() + \
-            (held[first // 8] & ((1 << first % 8) - 1)).bit_count()
-        data = b""
-        for pfn in range(first, (start + size - 1) // block + 1):
-            if not held[pfn // 8] >> pfn % 8 & 1:
-                raise ValueError(f"frame {pfn:#x} is not in {file}")
-            f.seek((1 + sub_blocks + bitmap_blocks) * block + 24 * index)
-            off, length, flags, _ = struct.unpack("<QIIQ", f.read(24))
-            f.seek(off)
-            page = f.read(length)
-            data += zlib.decompress(page) if flags & KDUMP_ZLIB else page
-            index += 1
-    return data[start % block:start % block + size]
-
-
-def cpu_notes(file):
-    """Dump FILE's NT_PRSTATUS notes, one a CPU: (pid, registers)."""
-    return [(struct.unpack_from("<i", d, 32)[0],
-             struct.unpack_from("<27Q", d, 112))
-            for t, n, d in dump_notes(file) if (t, n) == (NT_PRSTATUS, b"CORE")]
 
 
 def c_name(name):

@@ -22,7 +22,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from clientlib import GREG, Tap, cpu_notes, read  # noqa: E402
+from clientlib import Tap, read  # noqa: E402
+from dumpfmt import GREG, cpu_notes  # noqa: E402
 
 
 def caught(kdump, cpu):

@@ -44,42 +44,15 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import clientlib  # noqa: E402
-from clientlib import GREG, NT_PRSTATUS, dump_notes  # noqa: E402
+from clientlib import Tap  # noqa: E402
+from dumpfmt import (GREG, NT_PRSTATUS, cpu_notes, dump_notes,  # noqa: E402
+                     elf_loads, kdump_bitmaps, kdump_read, lime_ranges)
 
 out, vmlinux = sys.argv[1], sys.argv[2]
-n = 0
-failed = 0
+tap = Tap(1)
+skip, check = tap.skip, tap.check
 CODECS = ("zstd", "zlib", "lzo", "snappy", "none", "zstd-j1")
 KDUMPS = CODECS + ("d31",)   # and the one at dump level 31
-
-
-def tap(ok, name, why=""):
-    global n, failed
-    n += 1
-    failed += not ok
-    print(("ok" if ok else "not ok"), n, name)
-    if not ok and why:
-        for line in str(why).splitlines()[-8:]:
-            print("#  ", line)
-
-
-def skip(name, why):
-    global n
-    n += 1
-    print("ok", n, name, "# SKIP", why)
-
-
-def check(name):
-    """Run the decorated check now; an exception fails it."""
-    def run(fn):
-        try:
-            ok, why = fn()
-        except Exception as e:  # the check's own failure, reported
-            ok, why = False, repr(e)
-        tap(ok, name() if callable(name) else name, why)
-        return fn
-    return run
 
 
 def path(name):
@@ -116,39 +89,10 @@ def map_ranges():
     return ranges
 
 
-def lime_ranges(name, size=None):
-    """LiME's (start, end inclusive, data offset) triples; raises on a bad
-    header or a range the file (of @size bytes) does not hold whole."""
-    size = os.path.getsize(path(name)) if size is None else size
-    ranges, pos = [], 0
-    with open(path(name), "rb") as f:
-        while pos < size:
-            f.seek(pos)
-            hdr = f.read(32)
-            magic, version, start, end = struct.unpack_from("<IIQQ", hdr)
-            if magic != 0x4C694D45 or version != 1:
-                raise ValueError(f"bad LiME header at {pos:#x}")
-            pos += 32 + end - start + 1
-            if pos > size:
-                raise ValueError(f"range {start:#x}-{end:#x} truncated")
-            ranges.append((start, end, pos - (end - start + 1)))
-    return ranges
-
-
-def elf_loads(name):
-    """The PT_LOADs as (paddr, vaddr, size, offset, align), header order."""
-    with open(path(name), "rb") as f:
-        eh = f.read(64)
-        phoff, = struct.unpack_from("<Q", eh, 32)
-        phnum, = struct.unpack_from("<H", eh, 56)
-        f.seek(phoff)
-        loads = []
-        for _ in range(phnum):
-            (ptype, _flags, off, vaddr, paddr, filesz, _memsz,
-             align) = struct.unpack("<IIQQQQQQ", f.read(56))
-            if ptype == 1:
-                loads.append((paddr, vaddr, filesz, off, align))
-    return loads
+def memx_lime(short=0):
+    """memx.lime's ranges, its last SHORT bytes cut off."""
+    return lime_ranges(path("memx.lime"),
+                       os.path.getsize(path("memx.lime")) - short)
 
 
 def header_order_lookup(loads, addr):
@@ -310,14 +254,14 @@ for c in KDUMPS:
 
 @check("LiME parses back to the ranges of memx map")
 def lime_map():
-    got = [(s, e) for s, e, _ in lime_ranges("memx.lime")]
+    got = [(s, e) for s, e, _ in memx_lime()]
     return got == map_ranges(), f"lime {got}\nmap  {map_ranges()}"
 
 
 @check("LiME one byte short fails the parse (its last range truncated)")
 def lime_short():
     try:
-        lime_ranges("memx.lime", os.path.getsize(path("memx.lime")) - 1)
+        memx_lime(short=1)
     except ValueError as e:
         return "truncated" in str(e), str(e)
     return False, "a truncated file parsed"
@@ -331,14 +275,14 @@ def raw_end():
 
 @check("ELF: the kernel image's PT_LOAD first, p_align 0 (a kdump to crash)")
 def elf_first():
-    loads = elf_loads("memx.elf")
+    loads = elf_loads(path("memx.elf"))
     return (loads[0][1] >= 0xffffffff80000000 and loads[0][4] == 0,
             f"first PT_LOAD {loads[0]}")
 
 
 @check("ELF: every page of every range reachable in header order")
 def elf_reachable():
-    loads, bad = elf_loads("memx.elf"), []
+    loads, bad = elf_loads(path("memx.elf")), []
     ram = [ld for ld in loads if ld[1] < 0xffffffff80000000]
     for start, end in map_ranges():
         for addr in range(start, end + 1, 4096):
@@ -359,10 +303,10 @@ def same_rodata():
     size = end - start
     raw = read_at("memx.raw", start, size)
     lime = next(read_at("memx.lime", off + start - s, size)
-                for s, e, off in lime_ranges("memx.lime") if s <= start <= e)
+                for s, e, off in memx_lime() if s <= start <= e)
     elf = read_at("memx.elf",
-                  header_order_lookup(elf_loads("memx.elf"), start), size)
-    kdumps = [clientlib.kdump_read(path(f"memx.kdump-{c}"), start, size)
+                  header_order_lookup(elf_loads(path("memx.elf")), start), size)
+    kdumps = [kdump_read(path(f"memx.kdump-{c}"), start, size)
               for c in ("none", "zlib")]
     return (len(raw) == size > 0 and raw == lime == elf == kdumps[0] ==
             kdumps[1],
@@ -371,21 +315,10 @@ def same_rodata():
             f"{raw == kdumps[1]}")
 
 
-def bitmaps(name):
-    """The kdump's two bitmaps, RAM frames and frames held, as ints."""
-    with open(path(name), "rb") as f:
-        h = f.read(464)
-        block, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", h, 428)
-        half = bitmap_blocks * block // 2
-        f.seek((1 + sub_blocks) * block)
-        return (int.from_bytes(f.read(half), "little"),
-                int.from_bytes(f.read(half), "little"))
-
-
 @check("crash on the kdump (d31): a page left out reads as absent ('page "
        "excluded'), the same address from the ELF dump as bytes")
 def left_out_absent():
-    ram, held = bitmaps("memx.kdump-d31")
+    ram, held = kdump_bitmaps(path("memx.kdump-d31"))
     gone = ram & ~held
     pfns = [(gone & -gone).bit_length() - 1, gone.bit_length() - 1]
     cmds = "".join(f"rd -p {pfn * 4096:#x} 1\n" for pfn in pfns) + "exit\n"
@@ -446,8 +379,8 @@ def notes(name):
     return dump_notes(path(name))
 
 
-def cpu_notes(name):
-    return clientlib.cpu_notes(path(name))
+def prstatus(name):
+    return cpu_notes(path(name))
 
 
 def crash_run(name, cmds):
@@ -466,7 +399,7 @@ def help_r(text):
 def cpu_notes_read_back(name):
     found = notes(name)
     kinds = [(t, n) for t, n, _ in found]
-    cpus = [(r[GREG["ip"]], r[GREG["sp"]]) for _, r in cpu_notes(name)]
+    cpus = [(r[GREG["ip"]], r[GREG["sp"]]) for _, r in prstatus(name)]
     shown = help_r(crash_run(name, "help -r\n"))
     return (kinds == [(NT_PRSTATUS, b"CORE")] * 3 + [(0, b"VMCOREINFO")] +
             kinds[4:] and shown == cpus,
@@ -497,7 +430,7 @@ def bt_a(text):
        "CPU 2's from its note's registers ('exception RIP: helper_loop'); "
        "CPU 1's note in user mode or kernel mode, CPU 2's in kernel mode")
 def cpu_notes_tasks():
-    loops, cpus = busy(), cpu_notes("memx.kdump-cpus")
+    loops, cpus = busy(), prstatus("memx.kdump-cpus")
     text = crash_run("memx.kdump-cpus", "bt -a\n")
     shown = bt_a(text)
     user_ip, user_cs = cpus[1][1][GREG["ip"]], cpus[1][1][GREG["cs"]]
@@ -519,7 +452,7 @@ def cpu_notes_tasks():
 @check("CPU notes (kdump-cpus): crash's bt from CPU 2's RIP and RSP goes "
        "through loop_write and vfs_write")
 def crash_bt_from_note():
-    regs = cpu_notes("memx.kdump-cpus")[2][1]
+    regs = prstatus("memx.kdump-cpus")[2][1]
     text = crash_run("memx.kdump-cpus", f"bt -c 2 -I {regs[GREG['ip']]:#x} "
                      f"-S {regs[GREG['sp']]:#x}\n")
     return ("loop_write" in text and "vfs_write" in text, text[-1500:])
@@ -612,5 +545,5 @@ def volatility_way_in():
             f"banner found: {has_banner}; shifts {found}, VMCOREINFO {want:#x}")
 
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+print(f"1..{tap.n}")
+sys.exit(1 if tap.failed else 0)

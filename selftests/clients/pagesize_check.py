@@ -16,7 +16,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clientlib import Tap, dump_notes, kdump_header, kdump_read  # noqa: E402
+from clientlib import Tap  # noqa: E402
+from dumpfmt import dump_notes, kdump_header, kdump_read  # noqa: E402
 
 out, vmlinux = sys.argv[1], sys.argv[2]
 tap = Tap(1)

@@ -22,7 +22,10 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+sys.path.insert(0, os.path.join(here, "..", "clients"))
+from clientlib import Tap  # noqa: E402
 from dumpgen import (ISF_KALLSYMS, KDUMP_ZLIB, PAGE, PT_LOAD,  # noqa
                      SAMPLE_RANGES, btf, btf_seed, elf, elf_records, kdump,
                      kdump_records, memx_note, note, sample_pages,
@@ -35,15 +38,7 @@ REPORT = re.compile(r"runtime error:|AddressSanitizer|LeakSanitizer")
 
 class Case:
     def __init__(self, memx, tmp):
-        self.memx, self.tmp, self.n, self.failed = memx, tmp, 0, 0
-
-    def tap(self, ok, name, why=""):
-        self.n += 1
-        self.failed += not ok
-        print("ok" if ok else "not ok", self.n, name, flush=True)
-        if not ok:
-            for line in why.splitlines()[-12:]:
-                print("#  ", line, flush=True)
+        self.memx, self.tmp, self.tap = memx, tmp, Tap(1)
 
     def run(self, args, stdin=None):
         env = dict(os.environ,
@@ -390,8 +385,8 @@ def main():
             group(t)
         if len(sys.argv) > 2 and os.path.isdir(sys.argv[2]):
             regressions(t, sys.argv[2])
-        print(f"1..{t.n}")
-    return 1 if t.failed else 0
+        print(f"1..{t.tap.n}")
+    return 1 if t.tap.failed else 0
 
 
 if __name__ == "__main__":

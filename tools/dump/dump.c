@@ -202,8 +202,7 @@ static int dump_run(struct dump *d)
 
 	d->progress = isatty(STDERR_FILENO);
 	d->start = dump_now();
-	ret = (d->fmt->begin ? d->fmt->begin(d) : 0) || dump_ring(d) ||
-	      (d->fmt->end ? d->fmt->end(d) : 0) ? -1 : 0;
+	ret = (d->fmt->begin ? d->fmt->begin(d) : 0) || dump_ring(d) ? -1 : 0;
 	if (d->fmt->release)
 		d->fmt->release(d);
 	return ret;

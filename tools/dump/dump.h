@@ -42,7 +42,7 @@ struct dump;
 /*
  * A format: what it writes before the first range (begin), before each
  * range (range), for each chunk in dump order (chunk) and after the last
- * (end).  classify runs under the ring's lock, chunk by chunk in frame
+ * (end, with the ring's chunks still held).  classify runs under the ring's lock, chunk by chunk in frame
  * order, before a chunk is read; pack in a reading thread (@job) after.
  * release frees the format's state (d->fmt_data), whether the dump
  * finished or not.  Any hook but chunk may be NULL.
@@ -160,7 +160,8 @@ static inline unsigned int chunk_pages(const struct chunk *c, uint64_t page)
 /*
  * ring.c: the RAM ranges through d->jobs reading threads and this one,
  * which hands the chunks to the format in dump order and keeps the range
- * digests and the progress; 0, or -1 after a message.
+ * digests and the progress, then the format's end; 0, or -1 after a
+ * message.
  */
 int dump_ring(struct dump *d);
 

@@ -293,6 +293,9 @@ int dump_ring(struct dump *d)
 	if (!ret)
 		ret = write_chunks(&r);
 	stop_threads(&r);
+	/* With the chunks still held: memx's memory at its largest. */
+	if (!ret && d->fmt->end)
+		ret = d->fmt->end(d);
 out:
 	ring_free(&r);
 	return ret;
