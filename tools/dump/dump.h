@@ -42,8 +42,9 @@ struct dump;
 /*
  * A format: what it writes before the first range (begin), before each
  * range (range), for each chunk in dump order (chunk) and after the last
- * (end, with the ring's chunks still held).  classify runs under the ring's lock, chunk by chunk in frame
- * order, before a chunk is read; pack in a reading thread (@job) after.
+ * (end, with the ring's chunks still held).  classify runs under the
+ * ring's lock, chunk by chunk in frame order, before a chunk is read; pack
+ * in a reading thread (@job) after.
  * release frees the format's state (d->fmt_data), whether the dump
  * finished or not.  Any hook but chunk may be NULL.
  */
