@@ -300,4 +300,5 @@ def main():
         f"bytes", p.stderr)
 
 main()
+print(f"1..{tap.n}")
 sys.exit(1 if tap.failed else 0)
