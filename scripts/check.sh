@@ -357,24 +357,13 @@ host_fail() {
 }
 
 # The debugger boots, one after the other: 6.1's clients and dump boots
-# (with "6.1" first), then each line's, oldest first.  What they download
-# (sid's debuggers, each line's -dbg vmlinux) is fetched before the first.
-# Two side by side took longer than one after the other: crash's gdb
-# workers and drgn's indexing threads keep both cores busy.
+# (with "6.1" first), then each line's, oldest first.  Two side by side
+# took longer than one after the other: crash's gdb workers and drgn's
+# indexing threads keep both cores busy.
 debugger_boots() {	# debugger_boots 6.1|- "LINE KVER MEMX_KO HELPER_KO [WHICH]"...
-	local with61=$1 c l k memx helper which sid=
+	local with61=$1 c l k memx helper which
 
 	shift
-	[ "$with61" = 6.1 ] && sid=1
-	for c in "$@"; do
-		read -r l k memx helper which <<< "$c"
-		[ "$which" = lts ] || sid=1
-		"$top/scripts/kernels.sh" "dbg-$l" > /dev/null ||
-			host_fail "the $l line's vmlinux with debug info"
-	done
-	if [ -n "$sid" ] && ! "$top/scripts/kernels.sh" debuggers > /dev/null; then
-		host_fail "sid's crash and drgn in the sid root"
-	fi
 	if [ "$with61" = 6.1 ]; then
 		clients || true
 		dump_e2e || true
