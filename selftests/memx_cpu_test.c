@@ -151,6 +151,19 @@ static int wait_in(int fd, pid_t pid, const char *fn, struct memx_cpu_regs *r)
 	return -1;
 }
 
+/* Until the helper says a thread spins with interrupts off; 0 then. */
+static int wait_spinning(void)
+{
+	char on[8] = "";
+	int i;
+
+	for (i = 0; i < TRIES && on[0] != 'Y'; i++) {
+		usleep(1000);
+		read_file(HELPER "spinning", on, sizeof(on));
+	}
+	return on[0] == 'Y' ? 0 : -1;
+}
+
 FIXTURE(cpu) {
 	int fd;
 };
@@ -284,7 +297,13 @@ TEST_F(cpu, kernel_loop_with_interrupts_off_answers_in_helper_spin)
 		SKIP(return, "memx_helper is not loaded");
 	pid = child_on_cpu1(kernel_spin);
 	ASSERT_NE(0, pid);
-	found = wait_in(self->fd, pid, "helper_spin", &r);
+	/*
+	 * helper_spin()'s first instructions, before its cli, run with
+	 * interrupts on: TCG can stop there. Ask once it holds the CPU.
+	 */
+	found = wait_spinning();
+	if (!found)
+		found = wait_in(self->fd, pid, "helper_spin", &r);
 	write_str(HELPER "spin", "0");
 	waitpid(pid, NULL, 0);
 	ASSERT_EQ(0, found) TH_LOG("pid %d never seen in helper_spin on cpu 1",

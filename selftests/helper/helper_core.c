@@ -14,6 +14,7 @@
  *               address, usually freed by the time anyone reads it
  *   spin        write 1: the writing thread spins in helper_spin() with
  *               interrupts off until 0 is written (at most HOLD_MAX_NS)
+ *   spinning    Y while a thread is in that loop, interrupts already off
  *   loop        write 1: the writing thread loops in helper_loop(), in the
  *               kernel with interrupts on, until 0 is written or a signal
  *               comes; reads how many threads loop there
@@ -47,7 +48,7 @@ static struct debugfs_blob_wrapper vbuf_blob;
 static struct task_struct *churn_task;
 static u64 churn_addr;
 static DEFINE_MUTEX(churn_lock);
-static bool spin_on, loop_on;
+static bool spin_on, spinning, loop_on;
 /*
  * Whether access_remote_vm() (/proc/PID/mem, ptrace) may call a VM_PFNMAP
  * mapping's .access: only with CONFIG_HAVE_IOREMAP_PROT, which arm64 has
@@ -145,7 +146,9 @@ static noinline void helper_spin(void)
 	unsigned long flags;
 
 	local_irq_save(flags);
+	WRITE_ONCE(spinning, true);
 	hold_while(&spin_on);
+	WRITE_ONCE(spinning, false);
 	local_irq_restore(flags);
 }
 
@@ -269,6 +272,7 @@ static int __init helper_init(void)
 	debugfs_create_file("churn", 0200, helper_dir, NULL, &churn_fops);
 	debugfs_create_x64("churn_addr", 0400, helper_dir, &churn_addr);
 	debugfs_create_file("spin", 0200, helper_dir, NULL, &spin_fops);
+	debugfs_create_bool("spinning", 0400, helper_dir, &spinning);
 	debugfs_create_file("loop", 0600, helper_dir, NULL, &loop_fops);
 	debugfs_create_bool("pfnmap_access", 0400, helper_dir,
 			    &pfnmap_access);
