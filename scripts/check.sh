@@ -139,61 +139,72 @@ kbuild() {
 	echo "$dir/$name.ko"
 }
 
-# A newer line: W=1 builds of memx and the helper, and its initramfs;
-# sets built_kver.
-prepare_line() {
-	local k kdir root vmlinuz memx helper
+# LINE's kernel: "KVER KDIR ROOT IMAGE", ROOT the root its modules build
+# in (/: the host's compilers, cross for arm64).  The debug kernel started
+# building in the background at the beginning (below): its build overlaps
+# the downloads and root file systems a cold run makes.
+kernel_of() {	# kernel_of LINE
+	local k kdir image
 
-	read -r k kdir root vmlinuz < <("$top/scripts/kernels.sh" "$1") || true
+	case "$1" in
+	debug)
+		[ -n "${debug_pid:-}" ] && { wait "$debug_pid" || true; }
+		debug_pid=
+		read -r k kdir image < <("$top/scripts/debugkernel.sh") &&
+			echo "$k $kdir / $image"
+		;;
+	arm64-*)
+		read -r k kdir image < <("$top/scripts/arm64.sh" "${1#arm64-}") &&
+			echo "$k $kdir / $image"
+		;;
+	*)
+		"$top/scripts/kernels.sh" "$1"
+		;;
+	esac
+}
+
+# The one builder of every line but 6.1's (DKMS builds memx there): W=1
+# builds of memx and the helper for LINE's kernel, and its initramfs (on
+# arm64 with arm64's busybox, selftests and memx command, and the virtio
+# console the results go to when the kernel does not build it in); sets
+# built_kver, built_memx and built_helper.
+prepare() {	# prepare LINE
+	local k kdir root image memx helper tests="$out/tests" mods=()
+	local MEMX_CROSS='' MEMX_BUSYBOX=''
+
+	read -r k kdir root image < <(kernel_of "$1") || true
 	# Guard every path: an empty root would mount over the host's /proc.
 	if [ -z "$k" ] || [ -z "$root" ] || [ ! -d "$root$kdir" ] ||
-	   [ ! -f "$vmlinuz" ]; then
-		echo "kernel line $1 is not ready (scripts/kernels.sh failed)" >&2
+	   [ ! -f "$image" ]; then
+		echo "kernel line $1 is not ready" >&2
 		return 1
 	fi
+	case "$1" in
+	arm64-*)
+		# The host's cross gcc, also for 5.10, whose headers name
+		# the gcc-10 it was built with (not in Debian 12).
+		MEMX_CROSS="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc"
+		tests="$out/tests-arm64"
+		make -s -C "$top/selftests" KSFT="$cache/kselftest" \
+			OUT="$tests" CC=aarch64-linux-gnu-gcc arm64 &&
+			arm64_tool "$tests/memx" || return 1
+		MEMX_BUSYBOX=$("$top/scripts/arm64.sh" busybox) || return 1
+		mods=("${image%/boot/*}" "$k" virtio_pci virtio_console \
+		      9pnet_virtio 9p)
+		;;
+	esac
 	echo "== building memx for $k (W=1)"
 	memx=$(kbuild "$k" "$kdir" "$root" memx "$top/Kbuild" "$top/src" \
 		"$top/include") || return 1
 	helper=$(kbuild "$k" "$kdir" "$root" memx_helper \
 		"$top/selftests/helper/"*) || return 1
 	mkdir -p "$cache/kernel/$k/boot"
-	[ -e "$cache/kernel/$k/boot/vmlinuz-$k" ] ||
-		cp "$vmlinuz" "$cache/kernel/$k/boot/vmlinuz-$k"
-	"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
-		"$helper" "$out/tests"
+	cmp -s "$image" "$cache/kernel/$k/boot/vmlinuz-$k" ||
+		cp "$image" "$cache/kernel/$k/boot/vmlinuz-$k"
+	MEMX_BUSYBOX=$MEMX_BUSYBOX "$top/selftests/vm/mkinitramfs.sh" \
+		"$out/$k.cpio.gz" "$memx" "$helper" "$tests" "${mods[@]}" ||
+		return 1
 	built_kver=$k built_memx=$memx built_helper=$helper
-}
-
-# An arm64 kernel LINE (scripts/arm64.sh): W=1 cross builds of memx and
-# the helper, and its initramfs with arm64's busybox, selftests and memx
-# command, and the virtio console the results go to when the kernel does
-# not build it in; sets built_kver.
-prepare_arm64() {
-	local k kdir image memx helper tests="$out/tests-arm64"
-	# CC: the host's cross gcc, also for 5.10, whose headers name the
-	# gcc-10 it was built with (not in Debian 12).
-	local MEMX_CROSS="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC=aarch64-linux-gnu-gcc"
-
-	read -r k kdir image < <("$top/scripts/arm64.sh" "$1") || true
-	if [ -z "$k" ] || [ ! -d "$kdir" ] || [ ! -f "$image" ]; then
-		echo "arm64 kernel $1 is not ready (scripts/arm64.sh failed)" >&2
-		return 1
-	fi
-	echo "== building memx for $k (arm64, W=1)"
-	memx=$(kbuild "$k" "$kdir" / memx "$top/Kbuild" "$top/src" \
-		"$top/include") || return 1
-	helper=$(kbuild "$k" "$kdir" / memx_helper \
-		"$top/selftests/helper/"*) || return 1
-	make -s -C "$top/selftests" KSFT="$cache/kselftest" OUT="$tests" \
-		CC=aarch64-linux-gnu-gcc arm64 && arm64_tool "$tests/memx" ||
-		return 1
-	MEMX_BUSYBOX=$("$top/scripts/arm64.sh" busybox) \
-		"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
-		"$helper" "$tests" "${image%/boot/*}" "$k" virtio_pci \
-		virtio_console 9pnet_virtio 9p || return 1
-	mkdir -p "$cache/kernel/$k/boot"
-	cp "$image" "$cache/kernel/$k/boot/vmlinuz-$k"
-	built_kver=$k
 }
 
 # The memx command for arm64, static, against the arm64 libraries
@@ -206,31 +217,6 @@ arm64_tool() {	# arm64_tool OUT
 		CPPFLAGS="-I$sr/usr/include -I$sr/usr/include/aarch64-linux-gnu" \
 		TOOL_CFLAGS="-O2 -Wall -Wextra -Werror" \
 		TOOL_LDFLAGS="-static -L$sr/usr/lib/aarch64-linux-gnu" "$1"
-}
-
-# The debug kernel (KASAN, lockdep, ...): W=1 builds of memx and the helper
-# against it, and its initramfs; sets built_kver.
-prepare_debug() {
-	local k kdir bzimage memx helper
-
-	# Started in the background at the beginning (below): its build
-	# overlaps the downloads and root file systems a cold run makes.
-	[ -n "${debug_pid:-}" ] && { wait "$debug_pid" || true; }
-	read -r k kdir bzimage < <("$top/scripts/debugkernel.sh") || true
-	if [ -z "$k" ] || [ ! -d "$kdir" ] || [ ! -f "$bzimage" ]; then
-		echo "the debug kernel is not ready (scripts/debugkernel.sh failed)" >&2
-		return 1
-	fi
-	echo "== building memx for the debug kernel $k (W=1)"
-	memx=$(kbuild "$k" "$kdir" / memx "$top/Kbuild" "$top/src" \
-		"$top/include") || return 1
-	helper=$(kbuild "$k" "$kdir" / memx_helper \
-		"$top/selftests/helper/"*) || return 1
-	mkdir -p "$cache/kernel/$k/boot"
-	cp "$bzimage" "$cache/kernel/$k/boot/vmlinuz-$k"
-	"$top/selftests/vm/mkinitramfs.sh" "$out/$k.cpio.gz" "$memx" \
-		"$helper" "$out/tests"
-	built_kver=$k
 }
 
 # The release tarball: the tracked files of HEAD, the same bytes twice.
@@ -271,11 +257,11 @@ pkgtest() {	# pkgtest KVER MODULE_OUT [SUITE]
 }
 
 # The test kernel with the module the installed memx-dkms package built.
-package_boot() {
+package_boot() {	# package_boot CPU
 	"$top/selftests/vm/mkinitramfs.sh" "$out/package.cpio.gz" "$pkg_ko" \
 		"$cache/helper/$kver/memx_helper.ko" "$out/tests"
 	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
-	MEMX_INITRAMFS="$out/package.cpio.gz" MEMX_OUT="$out" MEMX_CPU=qemu64 \
+	MEMX_INITRAMFS="$out/package.cpio.gz" MEMX_OUT="$out" MEMX_CPU=$1 \
 		"$run" package test memx_module_test,memx_rw_test ""
 }
 
@@ -284,13 +270,13 @@ package_boot() {
 # initramfs and its memory onlined as it comes (memx_mmap_test's
 # driver-managed RAM check); a 128 MiB pc-dimm that ACPI adds with
 # memmap_on_memory (the whole-block revocation check, which ejects it).
-hotplug_boot() {
+hotplug_boot() {	# hotplug_boot CPU
 	"$top/selftests/vm/mkinitramfs.sh" "$out/hotplug.cpio.gz" \
 		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
 		"$cache/helper/$kver/memx_helper.ko" "$out/tests" \
 		"$cache/kernel/$kver" "$kver" virtio_pci virtio_mem
 	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
-	MEMX_INITRAMFS="$out/hotplug.cpio.gz" MEMX_OUT="$out" MEMX_CPU=max \
+	MEMX_INITRAMFS="$out/hotplug.cpio.gz" MEMX_OUT="$out" MEMX_CPU=$1 \
 	MEMX_MEM=2G,slots=2,maxmem=4G \
 	MEMX_QEMU_EXTRA="-object memory-backend-ram,id=vmem0,size=1G -device virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=192M -object memory-backend-ram,id=dimm0,size=128M -device pc-dimm,id=dimm0,memdev=dimm0" \
 		"$run" hotplug test memx_mmap_test "" \
@@ -302,8 +288,8 @@ hotplug_boot() {
 # root and, with WHICH "all", Debian 12's from the host's root, both shared
 # read-only over 9p; with WHICH "lts", Debian 12's only, crash 8.0.2 in
 # full mode too.
-clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
-	local name=$1 k=$2 memx=$3 helper=$4 vmlinux=$5 which=$6 sid=
+clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH CPU
+	local name=$1 k=$2 memx=$3 helper=$4 vmlinux=$5 which=$6 cpu=$7 sid=
 	local isf="$out/isf-$1" rc=0 tallied
 
 	if [ "$which" != lts ]; then
@@ -317,7 +303,7 @@ clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
 	rm -rf "$isf" && mkdir -p "$isf"
 	tallied=$(wc -l < "$MEMX_TALLY")
 	MEMX_KERNEL="$cache/kernel/$k/boot/vmlinuz-$k" \
-	MEMX_INITRAMFS="$out/$name.cpio.gz" MEMX_OUT="$out" MEMX_CPU=${MEMX_CPU:-qemu64} \
+	MEMX_INITRAMFS="$out/$name.cpio.gz" MEMX_OUT="$out" MEMX_CPU=$cpu \
 	MEMX_QEMU_EXTRA="-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap -virtfs local,path=$isf,mount_tag=isf,security_model=none,multidevs=remap" \
 		"$run" "$name" clients "" "" \
 		"memxt_repo=$(realpath "$top") memxt_vmlinux=$(realpath "$vmlinux") $sid memxt_clients=$which" ||
@@ -333,22 +319,17 @@ clients_boot() {	# clients_boot NAME KVER MEMX_KO HELPER_KO VMLINUX WHICH
 	[ $rc = 0 ] && [ $status = 0 ]
 }
 
-clients() {
-	echo "== boot clients: crash and drgn on $kver through memx"
-	clients_boot clients "$kver" \
-		"$cache/dkms/memx/$version/$kver/x86_64/module/memx.ko" \
-		"$cache/helper/$kver/memx_helper.ko" "$cache/dbg/vmlinux-$kver" all
-}
+# crash and drgn on LINE's kernel KVER: WHICH "all" (Debian 12's and sid's),
+# "lts" (Debian 12's, crash in full mode) or "sid".
+clients_row() {	# clients_row NAME LINE KVER MEMX_KO HELPER_KO WHICH CPU
+	local vmlinux="$cache/dbg/vmlinux-$3"
 
-# crash and drgn on another line (sid's, or with WHICH "lts" Debian 12's),
-# with the memx and helper prepare_line built for it.
-clients_line() {	# clients_line LINE KVER MEMX_KO HELPER_KO [WHICH]
-	local vmlinux
-
-	echo "== boot clients-$1: crash and drgn (${5:-sid}) on $2 through memx"
-	vmlinux=$("$top/scripts/kernels.sh" "dbg-$1") ||
-		{ host_fail "the $1 line's vmlinux with debug info"; return 1; }
-	clients_boot "clients-$1" "$2" "$3" "$4" "$vmlinux" "${5:-sid}"
+	echo "== boot $1: crash and drgn ($6) on $3 through memx"
+	if [ "$2" != 6.1 ]; then
+		vmlinux=$("$top/scripts/kernels.sh" "dbg-$2") ||
+			{ host_fail "the $2 line's vmlinux with debug info"; return 1; }
+	fi
+	clients_boot "$1" "$3" "$4" "$5" "$vmlinux" "$6" "$7"
 }
 
 # A host-side failure that is not a TAP line of its own.
@@ -356,27 +337,9 @@ host_fail() {
 	tally_fail "[host]" "$1"
 }
 
-# The debugger boots, one after the other: 6.1's clients and dump boots
-# (with "6.1" first), then each line's, oldest first.  Two side by side
-# took longer than one after the other: crash's gdb workers and drgn's
-# indexing threads keep both cores busy.
-debugger_boots() {	# debugger_boots 6.1|- "LINE KVER MEMX_KO HELPER_KO [WHICH]"...
-	local with61=$1 c l k memx helper which
-
-	shift
-	if [ "$with61" = 6.1 ]; then
-		clients || true
-		dump_e2e || true
-	fi
-	for c in "$@"; do
-		read -r l k memx helper which <<< "$c"
-		clients_line "$l" "$k" "$memx" "$helper" "$which" || true
-	done
-}
-
 # memx dump in a 1 GiB VM to a host folder, then crash, drgn and a LiME
 # parser on the host.
-dump_e2e() {
+dump_e2e() {	# dump_e2e CPU
 	local dumps="$out/dumps"
 
 	echo "== boot dump: memx dump to the host, opened by crash and drgn"
@@ -386,7 +349,7 @@ dump_e2e() {
 		"$cache/helper/$kver/memx_helper.ko" "$out/tests" \
 		"$cache/kernel/$kver" "$kver" virtio_pci 9pnet_virtio 9p
 	MEMX_KERNEL="$cache/kernel/$kver/boot/vmlinuz-$kver" \
-	MEMX_INITRAMFS="$out/dump.cpio.gz" MEMX_OUT="$out" MEMX_CPU=qemu64 \
+	MEMX_INITRAMFS="$out/dump.cpio.gz" MEMX_OUT="$out" MEMX_CPU=$1 \
 	MEMX_MEM=1G MEMX_SMP=3 \
 	MEMX_QEMU_EXTRA="-virtfs local,path=$dumps,mount_tag=dumps,security_model=none,multidevs=remap -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap" \
 		"$run" dump dump "" "" \
@@ -556,140 +519,141 @@ bench)
 	dump_bench
 	exit
 	;;
-clients)
-	lines=()
-	for l in 5.10 6.12 7.2; do
-		built_kver= which=
-		[ "$l" = 5.10 ] && which=lts
-		if prepare_line "$l"; then
-			lines+=("$l $built_kver $built_memx $built_helper $which")
-		else
-			host_fail "the $l line builds"
-		fi
-	done
-	debugger_boots 6.1 "${lines[@]}"
-	closing_line
-	exit
-	;;
 esac
 
+# The matrix, scripts/boots.txt: the rows of the kernel lines picked (6.1's
+# -rt and arm64's lines with them), each as "NAME LINE CPU TESTS PARAMS
+# CMDLINE" with the test sets expanded; `make clients` picks the debugger
+# boots of 6.1, 5.10, 6.12 and 7.2.
+matrix() {	# matrix LINES MODE
+	awk -v lines=",$1," -v mode="$2" '
+		/^#/ || NF == 0 { next }
+		/^@/ { set[$1] = $2; next }
+		{
+			group = $2
+			sub(/-rt$/, "", group)
+			if (group ~ /^arm64-/)
+				group = "arm64"
+			if (index(lines, "," group ",") == 0)
+				next
+			debugger = $4 ~ /^(clients:|dump$)/
+			if (mode == "clients" && !debugger)
+				next
+			n = split($4, t, ",")
+			tests = ""
+			for (i = 1; i <= n; i++)
+				tests = tests (i > 1 ? "," : "") \
+					(t[i] in set ? set[t[i]] : t[i])
+			print $1, $2, $3, tests, $5, $6
+		}' "$top/scripts/boots.txt"
+}
+
+# One row: a test boot, or a boot of its own (TESTS clients:WHICH, dump,
+# package, hotplug).  A row with memxt_dumps=1 (the 16K boot) is followed
+# by pagesize_check.
+run_row() {	# run_row "NAME LINE CPU TESTS PARAMS CMDLINE"
+	local name line cpu tests params cmdline k memx helper
+
+	read -r name line cpu tests params cmdline <<< "$1"
+	[ "$params" = - ] && params=
+	[ "$cmdline" = - ] && cmdline=
+	read -r k memx helper <<< "${built[$line]}"
+	case "$tests" in
+	clients:*)
+		clients_row "$name" "$line" "$k" "$memx" "$helper" \
+			"${tests#clients:}" "$cpu"
+		;;
+	dump) dump_e2e "$cpu" ;;
+	package)
+		[ -n "${pkg_ko:-}" ] || return 0
+		echo "== boot package: $k with memx from the installed memx-dkms"
+		package_boot "$cpu"
+		;;
+	hotplug)
+		echo "== boot hotplug: $k with a virtio-mem device and a pc-dimm"
+		hotplug_boot "$cpu"
+		;;
+	*)
+		echo "== boot $name: $k cpu=$cpu tests=$tests params=${params:-none}"
+		boot "$name" "$k" "$cpu" test "$tests" "$params" "$cmdline" ||
+			return 1
+		case "$cmdline" in
+		*memxt_dumps=1*) pagesize_check "$name" ;;
+		esac
+		;;
+	esac
+}
+
 lines=${KERNELS:-6.1,5.10,6.12,7.2,debug,arm64}
-if [[ ",$lines," == *,debug,* ]]; then
+[ "$mode" = clients ] && lines=6.1,5.10,6.12,7.2
+if [ "$mode" = check ] && [[ ",$lines," == *,debug,* ]]; then
 	"$top/scripts/debugkernel.sh" > "$out/debugkernel.log" 2>&1 &
 	debug_pid=$!
 fi
-# The memx command is user space: its tests run in the main boot only, but
-# for --exclude's, which read the struct page layout of each kernel.
-all=memx_module_test,memx_rw_test,memx_mmap_test,memx_compat32_test,memx_exclude_test,memx_cpu_test
-# arm64: no 32-bit ABI test and no CPU registers (MEMX_IOC_CPU_REGS is
-# x86-64's); the memx command's VM tests run there too.
-arm64_tests=memx_module_test,memx_rw_test,memx_mmap_test,memx_tool_test
-boots=() clients_lines=()
 for l in ${lines//,/ }; do
 	case "$l" in
-	6.1)
-		prepare_dkms "$abi-rt-amd64"
-		echo "== lint"
-		{ "$top/scripts/lint.sh" "$abi" ||
-			echo "lint: FAIL lint.sh exited with an error"; } |
-			sed -e 's/^lint: ok /ok /' -e 's/^lint: FAIL /not ok /' \
-			    -e '/^\(not \)\{0,1\}ok /!s/^/  /' | tally_tap "[host]"
-		host_check "make install into updates/ with depmod" install_check
-		echo "== release tarball and Debian packages"
-		host_check "make dist: the tracked files, the same bytes twice" \
-			dist_check
-		packages
-		echo "== unit tests of the memx command (host)"
-		host_unit_tests
-		echo "== the memx command on hostile input: tests and fuzzing (host)"
-		host_fuzz
-		# name, kernel, CPU (max: 5-level paging), tests, memx params;
-		# memx_policy_test raises lockdown for good: it runs last.
-		boots+=("main $kver max $all,memx_tool_test,memx_stress -"
-			"policy $kver qemu64 memx_rw_test,memx_mmap_test,memx_compat32_test,memx_cpu_test,memx_policy_test writable=1"
-			"rt $abi-rt-amd64 max $all -")
-		;;
-	5.10)
-		built_kver=
-		host_check "memx and helper build for $l with W=1 and sparse, no warnings" \
-			prepare_line "$l"
-		# memx-dkms in the bullseye root, as Debian 11 users get it.
-		if [ -n "$built_kver" ] && [ -n "${debs_made:-}" ]; then
-			pkgtest "$built_kver" "$out/deb/memx-$l.ko" bullseye
-		else
-			echo "ok memx-dkms in a bullseye root # SKIP no packages: the 6.1 line makes them (KERNELS)" |
-				tally_tap "[host]"
-		fi
-		[ -n "$built_kver" ] &&
-			boots+=("linux-$l $built_kver max $all,memx_tool_test,memx_stress -") &&
-			clients_lines+=("$l $built_kver $built_memx $built_helper lts")
-		;;
-	6.12|7.2)
-		built_kver=
-		host_check "memx and helper build for $l with W=1, no warnings" \
-			prepare_line "$l"
-		[ -n "$built_kver" ] &&
-			boots+=("linux-$l $built_kver max $all,memx_stress -") &&
-			clients_lines+=("$l $built_kver $built_memx $built_helper")
-		;;
-	debug)
-		built_kver=
-		host_check "the debug kernel, and memx and helper for it with W=1" \
-			prepare_debug
-		[ -n "$built_kver" ] &&
-			boots+=("debug $built_kver max $all,memx_stress - debug_pagealloc=on")
-		;;
-	arm64)
-		# 6.1, 6.12 and 5.10 at 4K pages, 6.12 at 16K; 6.12's 52-bit
-		# VA (LPA2) under max, its 48-bit fallback under cortex-a57.
-		for a in "6.1 max,pauth-impdef=on" "6.12 max,pauth-impdef=on" \
-			 "6.12-16k max,pauth-impdef=on" \
-			 "5.10 max,pauth-impdef=on"; do
-			read -r al acpu <<< "$a"
-			built_kver=
-			host_check "memx and helper cross-build for arm64 $al with W=1, no warnings" \
-				prepare_arm64 "$al"
-			[ -n "$built_kver" ] || continue
-			# 16K: --exclude's page classes, and a kdump the host
-			# opens (pagesize_check).
-			tests=$arm64_tests extra=
-			if [ "$al" = 6.12-16k ]; then
-				tests+=,memx_exclude_test extra=memxt_dumps=1
-			fi
-			boots+=("arm64-$al $built_kver $acpu $tests - $extra")
-			# 48-bit: the walk's tests (the memx command's are the
-			# 52-bit boot's, on the same kernel).
-			[ "$al" = 6.12 ] &&
-				boots+=("arm64-6.12-48bit $built_kver cortex-a57 ${arm64_tests%,memx_tool_test} -")
-		done
-		;;
+	6.1|5.10|6.12|7.2|debug|arm64) ;;
 	*)
 		echo "unknown kernel line $l (KERNELS=6.1,5.10,6.12,7.2,debug,arm64)"
 		exit 1
 		;;
 	esac
 done
+mapfile -t rows < <(matrix "$lines" "$mode")
 
-for b in "${boots[@]}"; do
-	read -r name k cpu tests params extra <<< "$b"
-	[ "$params" = - ] && params=
-	echo "== boot $name: $k cpu=$cpu tests=$tests params=${params:-none}"
-	boot "$name" "$k" "$cpu" test "$tests" "$params" "$extra" || true
-	if [ "$name" = arm64-6.12-16k ]; then
-		pagesize_check "$name" || true
+declare -A built=()
+built[6.1]="$kver $cache/dkms/memx/$version/$kver/x86_64/module/memx.ko $cache/helper/$kver/memx_helper.ko"
+if [ "$mode" = check ] && [[ ",$lines," == *,6.1,* ]]; then
+	echo "== lint"
+	{ "$top/scripts/lint.sh" "$abi" ||
+		echo "lint: FAIL lint.sh exited with an error"; } |
+		sed -e 's/^lint: ok /ok /' -e 's/^lint: FAIL /not ok /' \
+		    -e '/^\(not \)\{0,1\}ok /!s/^/  /' | tally_tap "[host]"
+	host_check "make install into updates/ with depmod" install_check
+	echo "== release tarball and Debian packages"
+	host_check "make dist: the tracked files, the same bytes twice" \
+		dist_check
+	packages
+	echo "== unit tests of the memx command (host)"
+	host_unit_tests
+	echo "== the memx command on hostile input: tests and fuzzing (host)"
+	host_fuzz
+fi
+
+# Each line's builds, once, in the table's order: DKMS for Debian 12's
+# kernels, prepare for every other line.
+for r in "${rows[@]}"; do
+	read -r _ l _ <<< "$r"
+	[ -n "${built[$l]+set}" ] && continue
+	built[$l]=
+	if [ "$l" = 6.1-rt ]; then
+		prepare_dkms "$abi-rt-amd64" &&
+			built[$l]="$abi-rt-amd64"
+		continue
+	fi
+	built_kver=
+	host_check "memx and helper build for $l with W=1, no warnings" \
+		prepare "$l"
+	[ -n "$built_kver" ] &&
+		built[$l]="$built_kver $built_memx $built_helper"
+	# memx-dkms in the bullseye root, as Debian 11 users get it.
+	if [ "$l" = 5.10 ] && [ "$mode" = check ]; then
+		if [ -n "$built_kver" ] && [ -n "${debs_made:-}" ]; then
+			pkgtest "$built_kver" "$out/deb/memx-$l.ko" bullseye
+		else
+			echo "ok memx-dkms in a bullseye root # SKIP no packages: the 6.1 line makes them (KERNELS)" |
+				tally_tap "[host]"
+		fi
 	fi
 done
-if [ -n "${pkg_ko:-}" ]; then
-	echo "== boot package: $kver with memx from the installed memx-dkms"
-	package_boot || true
-fi
-with61=-
-if [[ ",$lines," == *,6.1,* ]]; then
-	echo "== boot hotplug: $kver with a virtio-mem device and a pc-dimm"
-	hotplug_boot || true
-	with61=6.1
-fi
-debugger_boots "$with61" "${clients_lines[@]}"
+
+# Every row whose line built, one boot after the other: two side by side
+# took longer than the two in a row (TCG vCPUs that wait for a lock held
+# by a vCPU the host has descheduled; docs/testing.md).
+for r in "${rows[@]}"; do
+	read -r _ l _ <<< "$r"
+	[ -n "${built[$l]}" ] && { run_row "$r" || true; }
+done
 
 if awk '$2 > 0 {bad = 1} END {exit !bad}' "$MEMX_TALLY"; then
 	echo "== what failed"
