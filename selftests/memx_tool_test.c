@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/param.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -647,36 +648,62 @@ static int dump_wait(pid_t pid, int err)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+static uint64_t count_zeros(const char *buf, uint64_t len)
+{
+	uint64_t i, zeros = 0;
+
+	for (i = 0; i < len; i++)
+		zeros += !buf[i];
+	return zeros;
+}
+
+#define STREAM_LEN	(64 << 10)
+
 /*
  * -o -: the data on standard output, raw with its holes as zeros so that
  * offsets stay physical addresses; the status on standard error only.
+ * A stream pays for every byte of the holes below its range, and the
+ * kernel image can sit gigabytes up (KASLR): the range is the first 64 KiB
+ * of the lowest RAM instead, which the kernel leaves alone once booted
+ * (x86-64's reserved low memory, arm64's device tree), /proc/kcore's bytes
+ * read just before.  The zeros are compared a read at a time, and counted
+ * a byte at a time only where a read holds something else.
  */
 TEST_F_TIMEOUT(dumps, stdout_stream_holds_only_data, 600)
 {
-	char args[256], buf[1 << 16], banner[512];
-	uint64_t pos = 0, zeros = 0, i;
+	static const char zero[1 << 20];
+	static char buf[1 << 20], want[STREAM_LEN], got[STREAM_LEN];
+	uint64_t pos = 0, zeros = 0, lo, hi, va, end;
+	struct ram_range ram;
+	char args[256];
 	int data, err;
 	ssize_t n;
 	pid_t pid;
 
-	snprintf(args, sizeof(args), "-o - --range %s", self->range);
+	ASSERT_EQ(1, iomem_ram(&ram, 1));
+	end = MIN(ram.end, ram.start + STREAM_LEN);
+	ASSERT_EQ(0, phys_to_direct_map(ram.start, &va));
+	ASSERT_EQ(0, kcore_read(va, want, end - ram.start));
+	snprintf(args, sizeof(args), "-o - --range %#llx-%#llx",
+		 (unsigned long long)ram.start, (unsigned long long)end);
 	pid = dump_child(args, &data, &err);
 	ASSERT_LT(0, pid);
 	while ((n = read(data, buf, sizeof(buf))) > 0) {
-		for (i = 0; i < (uint64_t)n; i++) {
-			if (pos + i < self->first)
-				zeros += !buf[i];
-			if (pos + i >= self->pa && pos + i < self->pa + self->len)
-				banner[pos + i - self->pa] = buf[i];
-		}
+		hi = ram.start > pos ? MIN(ram.start - pos, (uint64_t)n) : 0;
+		zeros += memcmp(buf, zero, hi) ? count_zeros(buf, hi) : hi;
+		lo = MAX(pos, ram.start);
+		hi = MIN(pos + n, end);
+		if (lo < hi)
+			memcpy(got + lo - ram.start, buf + lo - pos, hi - lo);
 		pos += n;
 	}
 	close(data);
 	EXPECT_EQ(0, dump_wait(pid, err));
 	EXPECT_NE(NULL, strstr(out, "dumped")) TH_LOG("%s", out);
-	EXPECT_EQ(self->last, pos);
-	EXPECT_EQ(self->first, zeros);
-	EXPECT_EQ(0, memcmp(banner, self->version, self->len));
+	EXPECT_EQ(end, pos);
+	EXPECT_EQ(ram.start, zeros);
+	EXPECT_EQ(0, memcmp(got, want, end - ram.start))
+		TH_LOG("%s differs from /proc/kcore", args);
 }
 
 /*

@@ -136,6 +136,21 @@ int dump_bytes(struct dump *d, const struct chunk *c)
 	return dump_write(d, p, c->hi - start);
 }
 
+/*
+ * A pipe grows to a chunk where the system allows (pipe-max-size, the
+ * user's pipe quota): 16 times fewer wake-ups of the reader than the
+ * default 64 KiB (512 MiB through a pipe in a 6.1 guest under TCG: 15
+ * MB/s at 64 KiB, 44 at 1 MiB).
+ */
+static void dump_stream(struct dump *d)
+{
+	struct stat st;
+
+	d->stream = 1;
+	if (!fstat(d->out, &st) && S_ISFIFO(st.st_mode))
+		fcntl(d->out, F_SETPIPE_SZ, CHUNK);
+}
+
 int dump_open(struct dump *d)
 {
 	struct stat st;
@@ -143,12 +158,13 @@ int dump_open(struct dump *d)
 
 	if (!strcmp(d->path, "-")) {
 		d->out = STDOUT_FILENO;
-		d->stream = 1;
+		dump_stream(d);
 		return 0;
 	}
 	if (!stat(d->path, &st) && !S_ISREG(st.st_mode)) {
 		d->out = open(d->path, O_WRONLY);
-		d->stream = 1;
+		if (d->out >= 0)
+			dump_stream(d);
 	} else {
 		len = strlen(d->path) + 16;
 		d->tmp = malloc(len);
