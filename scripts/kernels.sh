@@ -3,18 +3,27 @@
 #
 # kernels.sh LINE: make one more kernel line ready to build for and boot,
 # or (LINE "debuggers") sid's crash and drgn ready in the sid root, or
-# (LINE "dbg-5.10", "dbg-6.12", "dbg-7.2") that line's vmlinux with debug
-# info.
-#   5.10  Debian 11 (bullseye, bullseye-security): a minbase bullseye root,
-#         its headers and gcc-10 installed there, built in a chroot
-#   6.12  Debian 12 backports: headers, -common, linux-kbuild and the image
-#         unpacked with dpkg -x under the cache (the host gcc-12 builds it)
-#   7.2   Debian unstable: a minbase sid root made with debootstrap under the
-#         cache, its headers and compiler installed there, built in a chroot
+# (LINE "dbg-LINE") that line's vmlinux with debug info.  A line is one row
+# of the table below: the newest -amd64 kernel of its suite, through a
+# private apt configuration under the cache (never the host's sources),
+#   root  built in a chroot: a minbase root of the suite made with
+#         debootstrap, its headers and compiler installed there (and the
+#         row's packages: sparse, which check.sh then runs, and dkms for
+#         scripts/pkgtest.sh), the image and modules unpacked under the
+#         cache
+#   host  built on the host (gcc-12): headers, -common, linux-kbuild and
+#         the image unpacked with dpkg -x under the cache
 # The archive's address comes from this machine's apt configuration, the
 # newest version of each line from the archive, both at run time.
 # Prints "KVER KDIR ROOT VMLINUZ" (ROOT is / when building on the host).
 set -euo pipefail
+
+# line	suite			security	built	also in the root
+lines='
+5.10	bullseye		security	root	sparse,dkms
+6.12	bookworm-backports	-		host	-
+7.2	sid			-		root	-
+'
 
 line=$1
 cache=${MEMX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/memx}
@@ -65,18 +74,30 @@ newest_abi() {
 		sed -n 's/^ *Depends: linux-headers-\(.*\)-amd64$/\1/p' | head -n 1
 }
 
-# The 6.12 line's newest ABI in bookworm-backports: sets $abi and $kv.
-backports_612() {
-	apt_suite bookworm-backports
+# Line LINE's row: sets $suite, $security (empty or "security"), $built and
+# $also (packages); then the suite's newest kernel: $abi and $kv.
+line_row() {	# line_row LINE
+	local l
+
+	read -r l suite security built also < <(echo "$lines" |
+		awk -v l="$1" '$1 == l') || true
+	if [ -z "${l:-}" ]; then
+		echo "kernels: unknown line $1" >&2
+		exit 1
+	fi
+	[ "$security" = - ] && security=
+	[ "$also" = - ] && also=
+	also=${also//,/ }
+	# shellcheck disable=SC2086 # empty or "security"
+	apt_suite "$suite" $security
 	abi=$(newest_abi)
 	kv=$abi-amd64
 }
 
-line_612() {
-	local abi kv root deb dl
+# A line built on the host: its packages unpacked under the cache.
+line_host() {
+	local root="$cache/kernel/$kv" deb dl
 
-	backports_612
-	root="$cache/kernel/$kv"
 	if [ ! -e "$root/.ready" ]; then
 		echo "kernels: unpacking $kv" >&2
 		rm -rf "$root" "$cache/dl-$kv" && mkdir -p "$root" "$cache/dl-$kv"
@@ -139,90 +160,37 @@ dbg_vmlinux() {	# dbg_vmlinux KV
 	echo "$vmlinux"
 }
 
-dbg_612() {
-	local abi kv
+# A line built in a chroot: kernel $kv of the suite $apt points at, its
+# headers, compiler and the row's packages installed in a minbase root of
+# the suite, its image and modules unpacked under the cache (the modules where
+# the host's depmod looks for them): the image package's own files, or,
+# where it is a meta package (sid), its linux-binary and linux-modules.
+line_root() {
+	local dl="$cache/dl-$kv" root deb pkgs
 
-	backports_612
-	dbg_vmlinux "$kv"
-}
-
-dbg_510() {
-	apt_suite bullseye security
-	dbg_vmlinux "$(newest_abi)-amd64"
-}
-
-dbg_72() {
-	apt_suite sid
-	dbg_vmlinux "$(newest_abi)-amd64"
-}
-
-# Kernel $kv of the suite $apt points at, built for in the root $root:
-# its headers, compiler, sparse and dkms (scripts/pkgtest.sh) installed
-# there, its image and modules unpacked under the cache (the modules where
-# the host's depmod looks for them).
-# Prints "KVER KDIR ROOT VMLINUZ".
-line_in_root() {
-	local dl="$cache/dl-$kv" deb
-
+	# shellcheck disable=SC2086 # empty or "security"
+	deb_root "$suite" "$suite" $security
 	if [ ! -e "$root/.ready-$kv" ]; then
 		echo "kernels: installing linux-headers-$kv in $root" >&2
 		chroot "$root" apt-get update -qq >&2
+		# shellcheck disable=SC2086 # the row's packages, one a word
 		chroot "$root" apt-get install -y -qq --no-install-recommends \
-			make sparse dkms "linux-headers-$kv" >&2
+			make $also "linux-headers-$kv" >&2
 		touch "$root/.ready-$kv"
 	fi
 	if [ ! -e "$cache/kernel/$kv/.modules" ]; then
 		echo "kernels: unpacking the image and modules of $kv" >&2
-		rm -rf "$dl" "$cache/kernel/$kv" && mkdir -p "$dl"
-		(cd "$dl" && apt-get "${apt[@]}" download "linux-image-$kv" >&2)
+		pkgs=$(apt-cache "${apt[@]}" depends "linux-image-$kv" |
+			sed -n "s/^ *Depends: \(linux-\(binary\|modules\)-$kv\)$/\1/p")
+		rm -rf "$dl" "$cache/kernel/$kv" &&
+			mkdir -p "$dl" "$cache/kernel/$kv"
+		# shellcheck disable=SC2086 # the package names, one a word
+		(cd "$dl" && apt-get "${apt[@]}" download "linux-image-$kv" \
+			$pkgs >&2)
 		for deb in "$dl"/*.deb; do
 			dpkg -x "$deb" "$cache/kernel/$kv"
 		done
 		rm -rf "$dl"
-		[ -e "$cache/kernel/$kv/lib" ] ||
-			ln -s usr/lib "$cache/kernel/$kv/lib"
-		touch "$cache/kernel/$kv/.modules"
-	fi
-	echo "$kv /usr/src/linux-headers-$kv $root" \
-		"$(find "$cache/kernel/$kv" -name 'vmlinuz*' | head -n 1)"
-}
-
-line_510() {
-	local kv
-
-	apt_suite bullseye security
-	kv=$(newest_abi)-amd64
-	deb_root bullseye bullseye security
-	line_in_root
-}
-
-line_72() {
-	local abi kv root
-
-	apt_suite sid
-	abi=$(newest_abi)
-	kv=$abi-amd64
-	deb_root sid sid
-	if [ ! -e "$root/.ready-$kv" ]; then
-		echo "kernels: installing linux-headers-$kv in the sid root" >&2
-		chroot "$root" apt-get update -qq >&2
-		chroot "$root" apt-get install -y -qq --no-install-recommends \
-			make "linux-headers-$kv" >&2
-		(cd "$root/tmp" && chroot "$root" sh -c \
-			"cd /tmp && apt-get download -qq linux-binary-$kv" >&2)
-		mkdir -p "$cache/kernel/$kv"
-		dpkg -x "$root"/tmp/linux-binary-"$kv"_*.deb "$cache/kernel/$kv"
-		rm -f "$root"/tmp/*.deb
-		touch "$root/.ready-$kv"
-	fi
-	# Its modules (9p for the clients boot), where the host's depmod
-	# looks for them.
-	if [ ! -e "$cache/kernel/$kv/.modules" ]; then
-		echo "kernels: unpacking linux-modules-$kv" >&2
-		(cd "$root/tmp" && chroot "$root" sh -c \
-			"cd /tmp && apt-get download -qq linux-modules-$kv" >&2)
-		dpkg -x "$root"/tmp/linux-modules-"$kv"_*.deb "$cache/kernel/$kv"
-		rm -f "$root"/tmp/*.deb
 		[ -e "$cache/kernel/$kv/lib" ] ||
 			ln -s usr/lib "$cache/kernel/$kv/lib"
 		touch "$cache/kernel/$kv/.modules"
@@ -249,12 +217,15 @@ debuggers() {
 }
 
 case "$line" in
-5.10) line_510 ;;
-6.12) line_612 ;;
-7.2) line_72 ;;
-debuggers) debuggers ;;
-dbg-5.10) dbg_510 ;;
-dbg-6.12) dbg_612 ;;
-dbg-7.2) dbg_72 ;;
-*) echo "kernels: unknown line $line" >&2; exit 1 ;;
+debuggers)
+	debuggers
+	;;
+dbg-*)
+	line_row "${line#dbg-}"
+	dbg_vmlinux "$kv"
+	;;
+*)
+	line_row "$line"
+	"line_$built"
+	;;
 esac
