@@ -47,11 +47,20 @@ struct memx_range {
  * @addr, never across a page boundary, right after its checks and with no
  * user access in between.  It returns the bytes moved (short when a fault
  * stopped it), 0 at the end of memory, or a negative errno with nothing
- * moved.
+ * moved.  @ram caches the System RAM range across the pages of one call.
  */
 struct memx_ops {
-	ssize_t (*read)(u64 addr, void *buf, size_t len, bool io);
-	ssize_t (*write)(u64 addr, const void *buf, size_t len, bool io);
+	ssize_t (*read)(u64 addr, void *buf, size_t len, bool io,
+			struct memx_range *ram);
+	ssize_t (*write)(u64 addr, const void *buf, size_t len, bool io,
+			 struct memx_range *ram);
+	/*
+	 * After the same checks, the kernel address of the RAM at @addr,
+	 * *@len clipped to it; 0 for anything else (an error, the end of
+	 * memory, I/O memory, the caller's own), which read and write answer.
+	 */
+	unsigned long (*ram)(u64 addr, size_t *len, bool write,
+			     struct memx_range *ram);
 	/* SEEK_END, SEEK_DATA, SEEK_HOLE: *pos from offset to position */
 	int (*seek)(u64 *pos, int whence);
 	/*
@@ -123,7 +132,19 @@ static inline void memx_cpu_exit(void) { }
 ssize_t memx_to_user(void __user *dst, const void *src, size_t len);
 ssize_t memx_from_user(void *dst, const void __user *src, size_t len);
 ssize_t memx_peek(void *dst, unsigned long src, size_t len);
+ssize_t memx_peek_ram(void *dst, unsigned long src, size_t len);
 ssize_t memx_poke(unsigned long dst, const void *src, size_t len);
+/*
+ * The straight copies of RAM between memory and the caller's buffer:
+ * x86-64's.  On arm64 every unsafe_put_user() is a whole __put_user(),
+ * pointer checks included, and the straight copy measured slower than the
+ * bounce page (docs/performance.md), so arm64 keeps the bounce page.
+ */
+#define MEMX_STRAIGHT	IS_ENABLED(CONFIG_X86_64)
+#if MEMX_STRAIGHT
+ssize_t memx_peek_user(void __user *dst, unsigned long src, size_t len);
+ssize_t memx_poke_user(unsigned long dst, const void __user *src, size_t len);
+#endif
 
 /* mm_mmap.c */
 int memx_mmap(struct file *file, struct vm_area_struct *vma);

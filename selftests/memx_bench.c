@@ -5,9 +5,14 @@
  * Reads the same SIZE bytes of System RAM (the start of the highest RAM
  * range) through memx read() with 1 MiB and 4 KiB buffers, memx mmap plus a
  * checksum pass, kmemx read() of the direct map, and /proc/kcore with the
- * same buffer sizes; and times a user-space memcpy of that size, the
- * ceiling.  Each is run RUNS times; the median is reported, in MB/s and as
- * ratios to /proc/kcore and memcpy.  Not a test: no timing is asserted.
+ * same buffer sizes; writes SIZE bytes, 1 MiB at a time, into a huge page
+ * of its own through memx; and times a user-space memcpy of that size, the
+ * ceiling.  The reads and writes run twice, straight (the default) and
+ * with the module's `bounce` parameter set (every byte through the bounce
+ * page, the path of earlier versions).  Every method runs once a round,
+ * RUNS rounds, so a busy host slows all of them alike; the medians are
+ * reported, in MB/s and as the median of each round's ratio to /proc/kcore
+ * and to memcpy.  Not a test: no timing is asserted.
  *
  * "memx_bench kcore DEST" instead copies every System RAM range out of
  * /proc/kcore to DEST, as a dump tool would: the kernel's own path, for
@@ -122,6 +127,40 @@ static int kmemx_mmap(void)
 }
 
 static char *src;
+static uint64_t huge_pa;	/* our huge page's physical address */
+static uint64_t huge_va;	/* and its direct-map address */
+
+/*
+ * SIZE bytes into the first 1 MiB of our huge page, 1 MiB a write (lseek:
+ * pwrite() refuses a kernel address, a negative offset).
+ */
+static int write_loop(const char *path, uint64_t off)
+{
+	int fd = open(path, O_WRONLY);
+	size_t done;
+
+	if (fd < 0)
+		return -1;
+	for (done = 0; done < SIZE; done += 1UL << 20) {
+		if (lseek(fd, (off_t)off, SEEK_SET) == (off_t)-1 ||
+		    write(fd, src, 1UL << 20) != 1UL << 20) {
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+static int memx_write_1m(void)
+{
+	return huge_pa ? write_loop("/dev/memx", huge_pa) : -1;
+}
+
+static int kmemx_write_1m(void)
+{
+	return huge_va ? write_loop("/dev/kmemx", huge_va) : -1;
+}
 
 static int user_memcpy(void)
 {
@@ -137,20 +176,68 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median MB/s of RUNS runs, or 0 if the method failed. */
-static double measure(int (*fn)(void))
+static double median(const double *v)
 {
-	double mbs[RUNS], t;
-	int i;
+	double s[RUNS];
 
-	for (i = 0; i < RUNS; i++) {
-		t = now();
-		if (fn())
-			return 0;
-		mbs[i] = SIZE / 1e6 / (now() - t);
+	memcpy(s, v, sizeof(s));
+	qsort(s, RUNS, sizeof(s[0]), cmp_double);
+	return s[RUNS / 2];
+}
+
+/* Write @val to the module parameter @name; 0 or -1. */
+static int set_param(const char *name, const char *val)
+{
+	char path[96];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/sys/module/memx/parameters/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * A huge page of ours, locked, for the writes to land in: its physical and
+ * direct-map addresses, or 0 when the kernel gives none (the writes are
+ * then reported as 0).
+ */
+static void huge_page_setup(void)
+{
+	int fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
+	char *p;
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("bench: nr_hugepages");
+		close(fd);
 	}
-	qsort(mbs, RUNS, sizeof(mbs[0]), cmp_double);
-	return mbs[RUNS / 2];
+	p = mmap(NULL, 2UL << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_LOCKED |
+		 MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("bench: no huge page for the writes");
+		return;
+	}
+	huge_pa = user_phys(p);
+	if (huge_pa && phys_to_direct_map(huge_pa, &huge_va))
+		huge_va = 0;
+}
+
+/* MB/s of one run of @fn, the bounce parameter at @bounce; 0 on failure. */
+static double run(int (*fn)(void), int bounce)
+{
+	double t;
+
+	if (set_param("bounce", bounce ? "Y" : "N"))
+		return 0;
+	t = now();
+	if (fn())
+		return 0;
+	return SIZE / 1e6 / (now() - t);
 }
 
 /* Copy the System RAM ranges out of /proc/kcore to @dest, 1 MiB a read. */
@@ -185,20 +272,29 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(void);
+		int bounce;
 	} methods[] = {
-		{ "memx read() 1 MiB", memx_1m },
-		{ "memx read() 4 KiB", memx_4k },
-		{ "memx mmap + checksum", memx_mmap },
-		{ "memx mmap set-up alone", memx_mmap_setup },
-		{ "kmemx read() 1 MiB (direct map)", kmemx_1m },
-		{ "kmemx mmap + checksum (direct map)", kmemx_mmap },
-		{ "/proc/kcore read() 1 MiB", kcore_1m },
-		{ "/proc/kcore read() 4 KiB", kcore_4k },
-		{ "user memcpy", user_memcpy },
+		{ "user memcpy", user_memcpy, 0 },
+		{ "/proc/kcore read() 1 MiB", kcore_1m, 0 },
+		{ "/proc/kcore read() 4 KiB", kcore_4k, 0 },
+		{ "memx read() 1 MiB", memx_1m, 0 },
+		{ "memx read() 1 MiB, bounce", memx_1m, 1 },
+		{ "memx read() 4 KiB", memx_4k, 0 },
+		{ "memx read() 4 KiB, bounce", memx_4k, 1 },
+		{ "kmemx read() 1 MiB (direct map)", kmemx_1m, 0 },
+		{ "kmemx read() 1 MiB, bounce", kmemx_1m, 1 },
+		{ "memx write() 1 MiB", memx_write_1m, 0 },
+		{ "memx write() 1 MiB, bounce", memx_write_1m, 1 },
+		{ "kmemx write() 1 MiB", kmemx_write_1m, 0 },
+		{ "kmemx write() 1 MiB, bounce", kmemx_write_1m, 1 },
+		{ "memx mmap + checksum", memx_mmap, 0 },
+		{ "memx mmap set-up alone", memx_mmap_setup, 0 },
+		{ "kmemx mmap + checksum (direct map)", kmemx_mmap, 0 },
 	};
-	double mbs[ARRAY_SIZE(methods)], kcore, copy;
+	enum { COPY, KCORE };
+	double mbs[ARRAY_SIZE(methods)][RUNS], xk[RUNS], xc[RUNS];
 	struct ram_range r[64];
-	unsigned int i;
+	unsigned int i, k;
 	int n = iomem_ram(r, 64);
 
 	if (argc == 3 && !strcmp(argv[1], "kcore"))
@@ -220,18 +316,26 @@ int main(int argc, char **argv)
 		return 1;
 	memset(buf, 1, SIZE);
 	memset(src, 2, SIZE);
+	if (set_param("writable", "Y"))
+		perror("bench: writable");
+	huge_page_setup();
 
-	for (i = 0; i < ARRAY_SIZE(methods); i++)
-		mbs[i] = measure(methods[i].fn);
-	kcore = mbs[6];
-	copy = mbs[8];
+	for (k = 0; k < RUNS; k++)
+		for (i = 0; i < ARRAY_SIZE(methods); i++)
+			mbs[i][k] = run(methods[i].fn, methods[i].bounce);
+	set_param("bounce", "N");
 
-	printf("memx benchmark: %lu MiB of System RAM at %#llx, median of %d\n",
+	printf("memx benchmark: %lu MiB of System RAM at %#llx, %d rounds\n",
 	       SIZE >> 20, (unsigned long long)base, RUNS);
 	printf("%-34s %10s %10s %10s\n", "method", "MB/s", "x kcore", "x memcpy");
-	for (i = 0; i < ARRAY_SIZE(methods); i++)
-		printf("%-34s %10.0f %10.2f %10.2f\n", methods[i].name, mbs[i],
-		       kcore ? mbs[i] / kcore : 0, copy ? mbs[i] / copy : 0);
+	for (i = 0; i < ARRAY_SIZE(methods); i++) {
+		for (k = 0; k < RUNS; k++) {
+			xk[k] = mbs[i][k] / mbs[KCORE][k];
+			xc[k] = mbs[i][k] / mbs[COPY][k];
+		}
+		printf("%-34s %10.0f %10.2f %10.2f\n", methods[i].name,
+		       median(mbs[i]), median(xk), median(xc));
+	}
 	printf("(checksum %#llx)\n", (unsigned long long)sink);
 	return 0;
 }

@@ -28,33 +28,45 @@ static int memx_kvirt_check(u64 addr, bool write, bool io,
 }
 
 /* The caller's own memory (the AIX user half) comes through it too. */
-static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io)
+static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io,
+			       struct memx_range *ram)
 {
-	struct memx_range ram = MEMX_RANGE_NONE;
 	struct memx_kmap map;
-	int err;
+	int kind;
 
 	if (memx_arch_is_user(addr))
 		return memx_from_user(buf, u64_to_user_ptr(addr), len);
-	err = memx_kvirt_check(addr, false, io, &map, &ram);
-	if (err < 0)
-		return err;
+	kind = memx_kvirt_check(addr, false, io, &map, ram);
+	if (kind < 0)
+		return kind;
+	if (kind)
+		return memx_peek_ram(buf, addr, len);
 	return memx_peek(buf, addr, len);
 }
 
 static ssize_t memx_kvirt_write(u64 addr, const void *buf, size_t len,
-				bool io)
+				bool io, struct memx_range *ram)
 {
-	struct memx_range ram = MEMX_RANGE_NONE;
 	struct memx_kmap map;
 	int err;
 
 	if (memx_arch_is_user(addr))
 		return memx_to_user(u64_to_user_ptr(addr), buf, len);
-	err = memx_kvirt_check(addr, true, io, &map, &ram);
+	err = memx_kvirt_check(addr, true, io, &map, ram);
 	if (err < 0)
 		return err;
 	return memx_poke(addr, buf, len);
+}
+
+static unsigned long memx_kvirt_ram(u64 addr, size_t *len, bool write,
+				    struct memx_range *ram)
+{
+	struct memx_kmap map;
+
+	if (memx_arch_is_user(addr) ||
+	    memx_kaddr_kind(addr, write, &map, ram) != 1)
+		return 0;
+	return addr;
 }
 
 /* The frame behind a kernel page; the user half is not mappable. */
@@ -103,6 +115,7 @@ static int memx_kvirt_vtop(struct memx_vtop *vtop)
 const struct memx_ops memx_kvirt_ops = {
 	.read		= memx_kvirt_read,
 	.write		= memx_kvirt_write,
+	.ram		= memx_kvirt_ram,
 	.frame		= memx_kvirt_frame,
 	.vtop		= memx_kvirt_vtop,
 	.cpu_regs	= MEMX_CPU_REGS,

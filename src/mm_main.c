@@ -29,6 +29,10 @@ static bool writable;
 module_param(writable, bool, 0644);
 MODULE_PARM_DESC(writable, "Allow opening the nodes for writing (default: N)");
 
+static bool bounce;
+module_param(bounce, bool, 0644);
+MODULE_PARM_DESC(bounce, "Copy RAM through the bounce page too, the older, slower path (default: N)");
+
 static int memx_open(struct inode *inode, struct file *file)
 {
 	struct miscdevice *misc = file->private_data;
@@ -119,50 +123,80 @@ static void memx_bounce_ctor(void *page)
 }
 
 /*
- * One page's worth of a read: the backend checks the memory and copies it
- * into @kbuf at once, then it goes to the caller, whose buffer may fault
- * and block (userfaultfd, FUSE) without holding up anything checked.
+ * RAM straight between memory and the caller's buffer, right after the
+ * backend's checks, with page faults disabled: the bytes moved, or the
+ * error of a fault on the kernel side.  0 leaves the page to the bounce
+ * path: not RAM, the `bounce` parameter, or a caller's buffer that has to
+ * fault in first.
  */
-static ssize_t memx_xfer_read(const struct memx_node *node, u64 addr,
-			      char __user *ubuf, void *kbuf, size_t len)
+#if MEMX_STRAIGHT
+static ssize_t memx_direct(const struct memx_node *node, u64 addr,
+			   char __user *ubuf, size_t len, bool write,
+			   struct memx_range *ram)
 {
-	ssize_t ret = node->ops->read(addr, kbuf, len, node->io);
+	unsigned long kaddr;
 
-	if (ret <= 0)
-		return ret;
-	return memx_to_user(ubuf, kbuf, ret);
+	if (READ_ONCE(bounce))
+		return 0;
+	kaddr = node->ops->ram(addr, &len, write, ram);
+	if (!kaddr)
+		return 0;
+	if (write)
+		return memx_poke_user(kaddr, ubuf, len);
+	return memx_peek_user(ubuf, kaddr, len);
 }
-
-/* The caller's bytes come in first, then are checked and stored at once. */
-static ssize_t memx_xfer_write(const struct memx_node *node, u64 addr,
-			       const char __user *ubuf, void *kbuf, size_t len)
+#else
+static ssize_t memx_direct(const struct memx_node *node, u64 addr,
+			   char __user *ubuf, size_t len, bool write,
+			   struct memx_range *ram)
 {
-	ssize_t ret = memx_from_user(kbuf, ubuf, len);
+	return 0;
+}
+#endif
 
-	if (ret <= 0)
-		return ret;
-	return node->ops->write(addr, kbuf, ret, node->io);
+/*
+ * One page's worth of a transfer the bounce way, through *@kbuf (allocated
+ * at the first need).  A read: the backend checks the memory and copies it
+ * into the bounce page at once, then it goes to the caller, whose buffer
+ * may fault and block (userfaultfd, FUSE) without holding up anything
+ * checked.  A write: the caller's bytes come in first, then are checked and
+ * stored at once.
+ */
+static ssize_t memx_bounce(const struct memx_node *node, u64 addr,
+			   char __user *ubuf, void **kbuf, size_t len,
+			   bool write, struct memx_range *ram)
+{
+	ssize_t ret;
+
+	if (!*kbuf)
+		*kbuf = kmem_cache_alloc(memx_bounce_cache, GFP_KERNEL);
+	if (!*kbuf)
+		return -ENOMEM;
+	if (write) {
+		ret = memx_from_user(*kbuf, ubuf, len);
+		return ret > 0 ?
+		       node->ops->write(addr, *kbuf, ret, node->io, ram) : ret;
+	}
+	ret = node->ops->read(addr, *kbuf, len, node->io, ram);
+	return ret > 0 ? memx_to_user(ubuf, *kbuf, ret) : ret;
 }
 
 /*
- * The transfer shared by read(), write() and the ioctls: page by page
- * through a bounce page, rescheduling between pages and stopping on a
- * signal.  Returns the bytes moved, or the error of the first page when
- * nothing moved.  A signal before anything moved is -ERESTARTSYS: the call
- * is restarted when the handler has SA_RESTART (and after task work or a
- * freezer wake-up, which are no reason to fail), EINTR otherwise.
+ * The transfer shared by read(), write() and the ioctls: page by page,
+ * straight for RAM and through a bounce page otherwise, rescheduling
+ * between pages and stopping on a signal.  Returns the bytes moved, or the
+ * error of the first page when nothing moved.  A signal before anything
+ * moved is -ERESTARTSYS: the call is restarted when the handler has
+ * SA_RESTART (and after task work or a freezer wake-up, which are no reason
+ * to fail), EINTR otherwise.
  */
 static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 			 char __user *ubuf, size_t count, bool write)
 {
+	struct memx_range ram = MEMX_RANGE_NONE;
 	ssize_t done = 0, ret = 0;
-	void *kbuf;
+	void *kbuf = NULL;
 
-	if (!count)
-		return 0;
-	kbuf = kmem_cache_alloc(memx_bounce_cache, GFP_KERNEL);
-	if (!kbuf)
-		return -ENOMEM;
 	while (count) {
 		size_t len = min_t(size_t, count,
 				   PAGE_SIZE - offset_in_page(addr));
@@ -171,10 +205,10 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 			ret = -ERESTARTSYS;
 			break;
 		}
-		if (write)
-			ret = memx_xfer_write(node, addr, ubuf, kbuf, len);
-		else
-			ret = memx_xfer_read(node, addr, ubuf, kbuf, len);
+		ret = memx_direct(node, addr, ubuf, len, write, &ram);
+		if (!ret)
+			ret = memx_bounce(node, addr, ubuf, &kbuf, len, write,
+					  &ram);
 		if (ret <= 0)
 			break;
 		done += ret;
@@ -183,7 +217,8 @@ static ssize_t memx_xfer(const struct memx_node *node, u64 addr,
 		count -= ret;
 		cond_resched();
 	}
-	kmem_cache_free(memx_bounce_cache, kbuf);
+	if (kbuf)
+		kmem_cache_free(memx_bounce_cache, kbuf);
 
 	if (write && done && !memx_is_user(node, addr - done))
 		memx_log_write(node, "wrote", addr - done, done);

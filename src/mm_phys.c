@@ -41,24 +41,32 @@ static void *memx_phys_check(u64 addr, size_t *len, bool write,
 	return (void *)va;
 }
 
-static ssize_t memx_phys_read(u64 addr, void *buf, size_t len, bool io)
+static ssize_t memx_phys_read(u64 addr, void *buf, size_t len, bool io,
+			      struct memx_range *ram)
 {
-	struct memx_range ram = MEMX_RANGE_NONE;
 	struct memx_kmap map;
-	void *va = memx_phys_check(addr, &len, false, &map, &ram);
+	void *va = memx_phys_check(addr, &len, false, &map, ram);
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
-	return memx_peek(buf, (unsigned long)va, len);
+	return memx_peek_ram(buf, (unsigned long)va, len);
+}
+
+static unsigned long memx_phys_ram(u64 addr, size_t *len, bool write,
+				   struct memx_range *ram)
+{
+	struct memx_kmap map;
+	void *va = memx_phys_check(addr, len, write, &map, ram);
+
+	return IS_ERR_OR_NULL(va) ? 0 : (unsigned long)va;
 }
 
 /* Past the end of RAM a read is end of file, a write EFAULT. */
 static ssize_t memx_phys_write(u64 addr, const void *buf, size_t len,
-			       bool io)
+			       bool io, struct memx_range *ram)
 {
-	struct memx_range ram = MEMX_RANGE_NONE;
 	struct memx_kmap map;
-	void *va = memx_phys_check(addr, &len, true, &map, &ram);
+	void *va = memx_phys_check(addr, &len, true, &map, ram);
 
 	if (!va)
 		return -EFAULT;
@@ -124,6 +132,7 @@ static int memx_phys_seek(u64 *pos, int whence)
 const struct memx_ops memx_phys_ops = {
 	.read	= memx_phys_read,
 	.write	= memx_phys_write,
+	.ram	= memx_phys_ram,
 	.seek	= memx_phys_seek,
 	.frame	= memx_phys_frame,
 };

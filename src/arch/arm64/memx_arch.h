@@ -21,4 +21,15 @@
 #define memx_arch_load(type, val, src, err, label)			\
 	__get_kernel_nofault(&(val), (const type *)(src), type, label)
 
+/*
+ * The bytes of a bounce buffer arm64's own user copies move (their LDP/STP
+ * loops, as /proc/kcore's second pass), before memx's 8-byte loop makes
+ * the count exact after a fault: the raw copies, which skip the hardened
+ * usercopy check a slab bounce page would fail.
+ */
+#define memx_arch_to_user(dst, src, len)				\
+	(access_ok(dst, len) ? (len) - raw_copy_to_user(dst, src, len) : 0)
+#define memx_arch_from_user(dst, src, len)				\
+	(access_ok(src, len) ? (len) - raw_copy_from_user(dst, src, len) : 0)
+
 #endif /* _MEMX_ARCH_H */
