@@ -237,6 +237,43 @@ TEST_F(nodes, kmemx_reads_the_direct_map)
 	munmap(buf, 2 * PAGE);
 }
 
+/*
+ * A read whose buffer runs into a page not yet faulted in halfway: the
+ * straight copy stops there, the bounce page faults it in, and the count is
+ * whole; then the same with the `bounce` parameter set, which must give the
+ * same bytes.  The page read is our own, filled with a known pattern.
+ */
+TEST_F(nodes, read_into_a_buffer_that_faults_in_halfway)
+{
+	const char *bounce = "/sys/module/memx/parameters/bounce";
+	char *src, *dst;
+	uint64_t pa;
+	int b, i;
+
+	src = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_LOCKED,
+		   -1, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	for (i = 0; i < PAGE; i++)
+		src[i] = (char)(i * 7 + 3);
+	pa = user_phys(src);
+	ASSERT_NE(0, pa);
+	for (b = 0; b < 2; b++) {
+		ASSERT_EQ(0, write_str(bounce, b ? "Y" : "N"));
+		dst = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, dst);
+		dst[0] = 1;	/* the first page in, the second not */
+		EXPECT_EQ(PAGE, pread(self->mem, dst + PAGE / 2, PAGE, pa))
+			TH_LOG("bounce=%d: %s", b, strerror(errno));
+		EXPECT_EQ(0, memcmp(dst + PAGE / 2, src, PAGE))
+			TH_LOG("bounce=%d: the bytes differ", b);
+		munmap(dst, 2 * PAGE);
+	}
+	write_str(bounce, "N");
+	munmap(src, PAGE);
+}
+
 /* AIX: user-half offsets are the caller's own memory. */
 TEST_F(nodes, kmemx_user_half_is_our_own_memory)
 {
