@@ -289,16 +289,19 @@ ssize_t memx_peek_user(void __user *dst, unsigned long src, size_t len)
 	size_t left = len;
 	int err = -EFAULT;
 
-	if (!user_access_begin(dst, len))
-		return 0;
 	pagefault_disable();
+	if (!user_access_begin(dst, len)) {
+		err = 0;
+		goto out;
+	}
 	memx_copy_lines(memx_kernel_to_user, memx_line_to_user, dst, src, src,
 			left, err, fault);
 user_fault:
 	err = 0;
 fault:
-	pagefault_enable();
 	user_access_end();
+out:
+	pagefault_enable();
 	return memx_moved(len, left, err);
 }
 
@@ -307,16 +310,19 @@ ssize_t memx_poke_user(unsigned long dst, const void __user *src, size_t len)
 	size_t left = len;
 	int err = -EFAULT;
 
-	if (!user_access_begin(src, len))
-		return 0;
 	pagefault_disable();
+	if (!user_access_begin(src, len)) {
+		err = 0;
+		goto out;
+	}
 	memx_copy_lines(memx_user_to_kernel, memx_line_to_kernel, dst, src, dst,
 			left, err, fault);
 user_fault:
 	err = 0;
 fault:
-	pagefault_enable();
 	user_access_end();
+out:
+	pagefault_enable();
 	return memx_moved(len, left, err);
 }
 #endif /* MEMX_STRAIGHT */
