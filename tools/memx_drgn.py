@@ -28,6 +28,10 @@ import drgn
 XFER = struct.Struct("=QQQ")
 MEMX_IOC_READ = (3 << 30) | (XFER.size << 16) | (ord("x") << 8) | 0x02
 MEMX_IOC_WRITE = (3 << 30) | (XFER.size << 16) | (ord("x") << 8) | 0x03
+# struct memx_vtop and MEMX_IOC_VTOP, _IOWR('x', 0x01, struct memx_vtop).
+VTOP = struct.Struct("=QQII")
+MEMX_IOC_VTOP = (3 << 30) | (VTOP.size << 16) | (ord("x") << 8) | 0x01
+MEMX_VTOP_RAM = 0x1
 
 KERNEL_HALF = 1 << 63
 START_KERNEL_MAP = 0xffffffff80000000  # x86-64's __START_KERNEL_map
@@ -144,13 +148,89 @@ def _ram_segments(prog, pfd, page_offset):
     return mapped
 
 
+def _vtop(fd, addr):
+    """Kernel address ADDR's frame and mapping as (physical address of the
+    mapping's start, its size), or None where no RAM is mapped there."""
+    arg = bytearray(VTOP.pack(addr, 0, 0, 0))
+    try:
+        fcntl.ioctl(fd, MEMX_IOC_VTOP, arg)
+    except OSError:
+        return None
+    _, paddr, flags, shift = VTOP.unpack(arg)
+    if not flags & MEMX_VTOP_RAM:
+        return None
+    size = 1 << shift
+    return paddr - addr % size, size
+
+
+def _view_of(mapped, paddr, size):
+    """The mapped piece's view of [paddr, paddr + size), or None."""
+    for lo, hi, view in mapped:
+        if lo <= paddr and paddr + size <= hi:
+            return view[paddr - lo:paddr - lo + size]
+    return None
+
+
+def _vmemmap_moves():
+    """Whether the kernel remaps the vmemmap as HugeTLB pages come and go
+    (HugeTLB Vmemmap Optimization: a sysctl since 6.0, a boot option from
+    5.14), where a segment found once would go stale."""
+    try:
+        with open("/proc/sys/vm/hugetlb_optimize_vmemmap") as f:
+            if f.read().strip() != "0":
+                return True
+    except OSError:
+        pass
+    with open("/proc/cmdline") as f:
+        return "hugetlb_free_vmemmap=on" in f.read().split()
+
+
+def _vmemmap_segments(prog, kfd, pfd, mapped):
+    """The struct pages of System RAM (x86-64's vmemmap, at vmemmap_base)
+    as virtual segments over the RAM mappings, each of the vmemmap's own
+    mappings (2 MiB or 4 KiB) found once with MEMX_IOC_VTOP: reading a
+    page's flags is then one slice, where drgn would walk the page tables
+    through its physical segments for every read (four callbacks for one
+    read under 2 MiB pages).  Sections added later are read through that
+    walk; the struct pages of memory removed later, from the frames their
+    vmemmap had (for_each_page does not visit them).  Not where the kernel
+    remaps the vmemmap by itself."""
+    if _vmemmap_moves():
+        return
+    vmemmap_ptr, = kallsyms("vmemmap_base")
+    vmemmap = struct.unpack("=Q", _ioctl_read(kfd, vmemmap_ptr, 8))[0]
+    size_of = prog.type("struct page").size
+    page = os.sysconf("SC_PAGE_SIZE")
+    done = set()
+    for start, end in ram_ranges(pfd):
+        addr = vmemmap + start // page * size_of
+        last = vmemmap + -(-end // page) * size_of
+        while addr < last:
+            found = _vtop(kfd, addr)
+            if found is None:
+                addr = (addr | (page - 1)) + 1
+                continue
+            paddr, size = found
+            base = addr - addr % size
+            addr = base + size
+            if base in done:
+                continue
+            done.add(base)
+            view = _view_of(mapped, paddr, size)
+            if view is not None:
+                prog.add_memory_segment(
+                    base, size,
+                    lambda a, count, off, phys, v=view: v[off:off + count])
+
+
 def _custom_program(vmlinux, kfd, pfd):
     """drgn 0.3's documented custom live kernel target: VMCOREINFO and a
     physical segment a System RAM range, mapped from memx; drgn walks the
     live page tables through them for any kernel virtual address (vmalloc
-    stacks, modules).  The direct map and the kernel image are also
-    virtual segments over the same mappings, so drgn reads them, most of
-    what it reads, without a walk."""
+    stacks, modules).  The direct map, the kernel image and (once the
+    debug info gives struct page's size) the vmemmap are also virtual
+    segments over the same mappings, so drgn reads them, most of what it
+    reads, without a walk."""
     note = vmcoreinfo_note(pfd)
     namesz, descsz = struct.unpack_from("=II", note)
     info = note[12 + (namesz + 3) // 4 * 4:][:descsz]
@@ -164,7 +244,8 @@ def _custom_program(vmlinux, kfd, pfd):
     prog = drgn.Program(drgn.host_platform)
     prog.set_linux_kernel_custom(info, True)
     image_paddr = text - START_KERNEL_MAP + phys_base
-    for first, last, view in _ram_segments(prog, pfd, page_offset):
+    mapped = _ram_segments(prog, pfd, page_offset)
+    for first, last, view in mapped:
         if first <= image_paddr and image_paddr + end - text <= last:
             prog.add_memory_segment(
                 text, end - text,
@@ -174,6 +255,7 @@ def _custom_program(vmlinux, kfd, pfd):
         prog.load_debug_info([vmlinux])
     except drgn.MissingDebugInfoError:
         pass    # modules without debug info: the kernel's own is enough
+    _vmemmap_segments(prog, kfd, pfd, mapped)
     return prog
 
 

@@ -2,10 +2,12 @@
 """drgn 0.3 on the live kernel through memx (tools/memx_drgn.py, drgn's
 custom live kernel target), each answer compared with the kernel's own
 view, then drgn_walk.py through memx and through drgn's own /proc/kcore:
-the same walk, its system calls counted by strace and its time printed.
-Run in the test VM, chrooted into the sid root.
-Usage: drgn_live.py VMLINUX FIRST_TAP_NUMBER"""
+the same walk, its system calls counted by strace and its time printed;
+with "census", the walk bound by reads too, every page's flags counted
+through both.  Run in the test VM, chrooted into the sid root.
+Usage: drgn_live.py VMLINUX FIRST_TAP_NUMBER [census]"""
 
+import collections
 import ctypes
 import fcntl
 import os
@@ -18,8 +20,12 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 sys.path.insert(0, os.path.join(here, "../../tools"))
 
+import drgn  # noqa: E402
+from drgn.helpers.linux.mm import for_each_valid_page_range  # noqa: E402
+
 import memx_drgn  # noqa: E402
 from clientlib import Tap, drgn_checks, read, sleeper  # noqa: E402
+from drgn_walk import kcore_program  # noqa: E402
 
 vmlinux = sys.argv[1]
 tap = Tap(int(sys.argv[2]))
@@ -124,6 +130,69 @@ def walk_checks():
           f"{theirs_calls}", flush=True)
 
 
+CENSUS_CHUNK = 1 << 15     # the pages of 128 MiB
+
+
+def flags_word(prog):
+    """How to read a struct page's flags word: Linux 6.18 moved it into
+    memdesc_flags_t."""
+    try:
+        prog.type("memdesc_flags_t")
+    except LookupError:
+        return lambda page: page.flags.value_()
+    return lambda page: page.flags.f.value_()
+
+
+def census(progs):
+    """drgn's for_each_page over every valid page through each program in
+    PROGS, a chunk through one then the same chunk through the next, so
+    that all see a page within seconds of each other and a busy stretch
+    slows all alike: each program's flag words counted, and its seconds."""
+    words = [collections.Counter() for _ in progs]
+    seconds = [0.0] * len(progs)
+    flags = [flags_word(prog) for prog in progs]
+    for ranges in zip(*(for_each_valid_page_range(p) for p in progs)):
+        start, end = ranges[0][:2]
+        for lo in range(start, end, CENSUS_CHUNK):
+            pfns = range(lo, min(lo + CENSUS_CHUNK, end))
+            for i, (_, _, mem_map) in enumerate(ranges):
+                begin = time.monotonic()
+                words[i].update(flags[i](mem_map + pfn) for pfn in pfns)
+                seconds[i] += time.monotonic() - begin
+    return words, seconds
+
+
+def per_flag(prog, words):
+    """{"pages": pages, flag name: pages with it} of a census's words."""
+    counts = {"pages": sum(words.values())}
+    for name, bit in prog.type("enum pageflags").enumerators:
+        if name == "__NR_PAGEFLAGS":
+            break
+        counts[name] = sum(n for w, n in words.items() if w >> bit & 1)
+    return counts
+
+
+def census_checks(prog):
+    """The census through memx and through /proc/kcore: the same pages,
+    and each flag on as many of them but for the pages that changed in
+    the seconds between (1% and 64 pages); the seconds of each printed."""
+    try:
+        theirs = kcore_program(vmlinux)
+        (mine_w, their_w), (mine_s, their_s) = census((prog, theirs))
+    except (drgn.FaultError, LookupError, ValueError) as e:
+        tap(False, "drgn 0.3 census of every page's flags", repr(e))
+        return
+    mine, theirs = per_flag(prog, mine_w), per_flag(prog, their_w)
+    apart = [f"{k} {mine[k]} and {theirs[k]}" for k in mine
+             if abs(mine[k] - theirs[k]) > 64 + max(mine[k], theirs[k]) // 100]
+    tap(mine["pages"] and not apart,
+        f"drgn 0.3 census: the flags of the same {mine['pages']} pages "
+        "through memx as through /proc/kcore", ", ".join(apart[:6]))
+    print(f"# drgn census of {mine['pages']} pages, 128 MiB through each "
+          f"in turn: memx {mine_s:.2f} s, /proc/kcore {their_s:.2f} s (memx "
+          f"{their_s / mine_s:.2f}x the speed)", flush=True)
+
+
 def main():
     child = sleeper()
     start = time.monotonic()
@@ -137,6 +206,8 @@ def main():
             f"({time.monotonic() - start:.0f} s with debug info)")
         live_checks(prog, child)
     walk_checks()
+    if prog is not None and sys.argv[3:] == ["census"]:
+        census_checks(prog)
     child.send_signal(signal.SIGKILL)
     child.wait()
 

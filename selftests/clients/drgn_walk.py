@@ -64,4 +64,5 @@ def main():
     print("\n".join(walk(prog)), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()
