@@ -118,6 +118,12 @@ def _map_pieces(pfd, lo, hi, page):
     return _map_pieces(pfd, lo, mid, page) + _map_pieces(pfd, mid, hi, page)
 
 
+def _slice_reader(view):
+    """A segment's read function over a mapped VIEW: a slice, no system
+    call."""
+    return lambda addr, count, off, phys: view[off:off + count]
+
+
 def _ram_segments(prog, pfd, page_offset):
     """Each System RAM range as physical segments and, at page_offset,
     virtual ones (the direct map): its whole pages mapped from memx once,
@@ -141,8 +147,7 @@ def _ram_segments(prog, pfd, page_offset):
                     fn = (lambda addr, count, off, phys, lo=lo:
                           _pread(pfd, lo + off, count))
                 else:
-                    fn = (lambda addr, count, off, phys, v=view:
-                          v[off:off + count])
+                    fn = _slice_reader(view)
                 prog.add_memory_segment(base, hi - lo, fn,
                                         physical=base == lo)
     return mapped
@@ -185,7 +190,7 @@ def _vmemmap_moves():
         return "hugetlb_free_vmemmap=on" in f.read().split()
 
 
-def _vmemmap_segments(prog, kfd, pfd, mapped):
+def _vmemmap_segments(prog, kfd, pfd, mapped, vmemmap_ptr):
     """The struct pages of System RAM (x86-64's vmemmap, at vmemmap_base)
     as virtual segments over the RAM mappings, each of the vmemmap's own
     mappings (2 MiB or 4 KiB) found once with MEMX_IOC_VTOP: reading a
@@ -197,7 +202,6 @@ def _vmemmap_segments(prog, kfd, pfd, mapped):
     remaps the vmemmap by itself."""
     if _vmemmap_moves():
         return
-    vmemmap_ptr, = kallsyms("vmemmap_base")
     vmemmap = struct.unpack("=Q", _ioctl_read(kfd, vmemmap_ptr, 8))[0]
     size_of = prog.type("struct page").size
     page = os.sysconf("SC_PAGE_SIZE")
@@ -218,9 +222,7 @@ def _vmemmap_segments(prog, kfd, pfd, mapped):
             done.add(base)
             view = _view_of(mapped, paddr, size)
             if view is not None:
-                prog.add_memory_segment(
-                    base, size,
-                    lambda a, count, off, phys, v=view: v[off:off + count])
+                prog.add_memory_segment(base, size, _slice_reader(view))
 
 
 def _custom_program(vmlinux, kfd, pfd):
@@ -237,25 +239,22 @@ def _custom_program(vmlinux, kfd, pfd):
     fields = dict(line.split("=", 1) for line in
                   info.decode().splitlines() if "=" in line)
     phys_base = int(fields["NUMBER(phys_base)"])
-    page_offset_ptr, text, end = kallsyms("page_offset_base", "_text",
-                                          "_end")
+    page_offset_ptr, vmemmap_ptr, text, end = kallsyms(
+        "page_offset_base", "vmemmap_base", "_text", "_end")
     page_offset = struct.unpack("=Q", _ioctl_read(kfd, page_offset_ptr,
                                                   8))[0]
     prog = drgn.Program(drgn.host_platform)
     prog.set_linux_kernel_custom(info, True)
     image_paddr = text - START_KERNEL_MAP + phys_base
     mapped = _ram_segments(prog, pfd, page_offset)
-    for first, last, view in mapped:
-        if first <= image_paddr and image_paddr + end - text <= last:
-            prog.add_memory_segment(
-                text, end - text,
-                lambda addr, count, off, phys, v=view,
-                d=image_paddr - first: v[d + off:d + off + count])
+    image = _view_of(mapped, image_paddr, end - text)
+    if image is not None:
+        prog.add_memory_segment(text, end - text, _slice_reader(image))
     try:
         prog.load_debug_info([vmlinux])
     except drgn.MissingDebugInfoError:
         pass    # modules without debug info: the kernel's own is enough
-    _vmemmap_segments(prog, kfd, pfd, mapped)
+    _vmemmap_segments(prog, kfd, pfd, mapped, vmemmap_ptr)
     return prog
 
 
