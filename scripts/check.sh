@@ -517,6 +517,9 @@ demo)
 bench)
 	boot bench "$kver" max bench "" ""
 	dump_bench
+	# The same figures on arm64 6.1, under qemu-system-aarch64.
+	prepare arm64-6.1 || { echo "bench: arm64 6.1 did not build"; exit 1; }
+	boot bench-arm64 "$built_kver" max,pauth-impdef=on bench "" ""
 	exit
 	;;
 esac
@@ -585,7 +588,7 @@ run_row() {	# run_row "NAME LINE CPU TESTS PARAMS CMDLINE"
 }
 
 lines=${KERNELS:-6.1,5.10,6.12,7.2,debug,arm64}
-[ "$mode" = clients ] && lines=6.1,5.10,6.12,7.2
+[ "$mode" = clients ] && lines=${KERNELS:-6.1,5.10,6.12,7.2}
 if [ "$mode" = check ] && [[ ",$lines," == *,debug,* ]]; then
 	"$top/scripts/debugkernel.sh" > "$out/debugkernel.log" 2>&1 &
 	debug_pid=$!
@@ -657,6 +660,9 @@ done
 
 if awk '$2 > 0 {bad = 1} END {exit !bad}' "$MEMX_TALLY"; then
 	echo "== what failed"
-	grep -aE '^\[[^]]*\] (not ok |BOOT FAILED)' "$out/check.log" | cut -c1-300
+	# each failure with the diagnostic lines its test printed under it
+	awk '/^\[[^]]*\] (not ok |BOOT FAILED)/ {why = $1; print; next}
+	     $1 == why && $2 == "#" && /^[^#]*#   / {print; next}
+	     {why = ""}' "$out/check.log" | cut -c1-300
 fi
 closing_line

@@ -14,15 +14,15 @@
 #include "memx.h"
 
 /*
- * Check the page holding @addr for an access of *@len bytes, clipping *@len
- * to the System RAM range; @map gets its direct-map entry.  Returns the
- * direct-map address, NULL past the end of RAM, or an ERR_PTR.
+ * Check the page holding @addr, clipping *@len to the System RAM range.
+ * Returns the direct-map address, NULL past the end of RAM, or an ERR_PTR.
+ * The direct map is not walked: a page missing from it (secretmem, a
+ * KFENCE guard page) or read-only there faults in the fault-safe access,
+ * EFAULT all the same.
  */
-static void *memx_phys_check(u64 addr, size_t *len, bool write,
-			     struct memx_kmap *map, struct memx_range *ram)
+static void *memx_phys_check(u64 addr, size_t *len, struct memx_range *ram)
 {
 	unsigned long pfn = PHYS_PFN(addr);
-	unsigned long va = (unsigned long)__va(addr);
 	int err;
 
 	if (!memx_ram_find(addr, ram))
@@ -32,20 +32,14 @@ static void *memx_phys_check(u64 addr, size_t *len, bool write,
 	err = memx_ram_page_check(pfn);
 	if (err)
 		return ERR_PTR(err);
-	err = memx_kmap_lookup(va, map);
-	if (err)
-		return ERR_PTR(err);
-	if (write && !map->writable)
-		return ERR_PTR(-EFAULT);
 	*len = min_t(u64, *len, ram->end - addr + 1);
-	return (void *)va;
+	return __va(addr);
 }
 
 static ssize_t memx_phys_read(u64 addr, void *buf, size_t len, bool io,
 			      struct memx_range *ram)
 {
-	struct memx_kmap map;
-	void *va = memx_phys_check(addr, &len, false, &map, ram);
+	void *va = memx_phys_check(addr, &len, ram);
 
 	if (IS_ERR_OR_NULL(va))
 		return PTR_ERR(va);
@@ -55,8 +49,7 @@ static ssize_t memx_phys_read(u64 addr, void *buf, size_t len, bool io,
 static unsigned long memx_phys_ram(u64 addr, size_t *len, bool write,
 				   struct memx_range *ram)
 {
-	struct memx_kmap map;
-	void *va = memx_phys_check(addr, len, write, &map, ram);
+	void *va = memx_phys_check(addr, len, ram);
 
 	return IS_ERR_OR_NULL(va) ? 0 : (unsigned long)va;
 }
@@ -65,8 +58,7 @@ static unsigned long memx_phys_ram(u64 addr, size_t *len, bool write,
 static ssize_t memx_phys_write(u64 addr, const void *buf, size_t len,
 			       bool io, struct memx_range *ram)
 {
-	struct memx_kmap map;
-	void *va = memx_phys_check(addr, &len, true, &map, ram);
+	void *va = memx_phys_check(addr, &len, ram);
 
 	if (!va)
 		return -EFAULT;
@@ -75,18 +67,25 @@ static ssize_t memx_phys_write(u64 addr, const void *buf, size_t len,
 	return memx_poke((unsigned long)va, buf, len);
 }
 
-/* mmap needs the whole page in System RAM; past the end is ENXIO too. */
+/*
+ * mmap needs the whole page in System RAM, past the end is ENXIO too, and
+ * the direct map's entry: its memory type, its write permission.
+ */
 static int memx_phys_frame(u64 addr, bool io, struct memx_frame *frame,
 			   struct memx_range *ram)
 {
 	size_t len = PAGE_SIZE;
+	void *va = memx_phys_check(addr, &len, ram);
 	struct memx_kmap map;
-	void *va = memx_phys_check(addr, &len, false, &map, ram);
+	int err;
 
 	if (IS_ERR(va))
 		return PTR_ERR(va);
 	if (!va || len < PAGE_SIZE)
 		return -ENXIO;
+	err = memx_kmap_lookup((unsigned long)va, &map);
+	if (err)
+		return err;
 	*frame = (struct memx_frame){
 		.pfn = PHYS_PFN(addr),
 		.kaddr = (unsigned long)va,
