@@ -108,6 +108,7 @@ bool memx_pfn_is_ram(unsigned long pfn, struct memx_range *ram);
 int memx_ram_page_check(unsigned long pfn);
 int memx_kaddr_kind(unsigned long addr, bool write, struct memx_kmap *map,
 		    struct memx_range *ram);
+int memx_kaddr_access(unsigned long addr, bool write, struct memx_range *ram);
 
 /* arch/<arch>/mm_arch.c: the architecture's answers */
 bool memx_arch_is_user(u64 addr);

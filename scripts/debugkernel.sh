@@ -4,8 +4,8 @@
 # debugkernel.sh: the debug kernel of `make check`, built once.
 # Debian's linux-source-6.12 (the newest in the archive), `make tinyconfig`
 # plus selftests/debug/kernel.config (KASAN, KFENCE, lockdep,
-# DEBUG_ATOMIC_SLEEP, DEBUG_PAGEALLOC, DEBUG_VM, DEBUG_LIST on a minimal base),
-# built under $MEMX_CACHE/debug/<source version>-<fragment hash>, so a second
+# DEBUG_ATOMIC_SLEEP, DEBUG_PAGEALLOC, DEBUG_VM, DEBUG_VIRTUAL, DEBUG_LIST
+# on a minimal base), built under $MEMX_CACHE/debug/<source version>-<fragment hash>, so a second
 # run reuses it.  Prints "KVER KDIR BZIMAGE" (KDIR: the tree modules build
 # against).
 set -euo pipefail

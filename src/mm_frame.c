@@ -6,7 +6,8 @@
  * RAM resource of the iomem tree; RAM is touched only when it is also
  * online, not given back to a hypervisor, accepted and not poisoned.  Every
  * other frame is I/O memory.  A kernel address is the frame the
- * architecture's page tables (mm_arch.c) map it to.
+ * architecture's page tables (mm_arch.c) map it to; for a read or a write
+ * of the direct map, the frame it is the alias of.
  */
 
 #include <linux/ioport.h>
@@ -128,4 +129,30 @@ int memx_kaddr_kind(unsigned long addr, bool write, struct memx_kmap *map,
 	if (write && !map->writable)
 		return -EFAULT;
 	return memx_frame_kind(map->pfn, ram);
+}
+
+/* A direct-map address: the linear alias of its own frame. */
+static bool memx_is_direct_map(unsigned long addr)
+{
+	return virt_addr_valid(addr) && (unsigned long)__va(__pa(addr)) == addr;
+}
+
+/*
+ * memx_kaddr_kind() for a read or a write, which need no mapping.  A
+ * direct-map address of RAM is not looked up in the page tables: the
+ * direct map holds all of RAM, and a page missing from it (secretmem, a
+ * KFENCE guard page) or read-only there faults in the fault-safe access,
+ * EFAULT all the same.  Any other address is looked up.
+ */
+int memx_kaddr_access(unsigned long addr, bool write, struct memx_range *ram)
+{
+	struct memx_kmap map;
+	int kind;
+
+	if (memx_is_direct_map(addr)) {
+		kind = memx_frame_kind(PHYS_PFN(__pa(addr)), ram);
+		if (kind)
+			return kind;
+	}
+	return memx_kaddr_kind(addr, write, &map, ram);
 }

@@ -3,11 +3,13 @@
  * memx: the kernel-virtual backend of /dev/kmemx and /dev/allkmemx.
  *
  * An address is looked up in the kernel page tables (mm_frame.c and the
- * architecture's mm_arch.c) before anything touches it: unmapped,
- * not-present, non-canonical and guard addresses are EFAULT; a frame that
- * is not System RAM is I/O memory, refused (kmemx) or accessed (allkmemx)
- * with the exact-width, fault-safe accessors of mm_access.c, so a mapping
- * that goes away under us costs an EFAULT, not an oops.
+ * architecture's mm_arch.c) before anything touches it, but for a read or
+ * write of the direct map's RAM: unmapped, not-present, non-canonical and
+ * guard addresses are EFAULT; a frame that is not System RAM is I/O
+ * memory, refused (kmemx) or accessed (allkmemx) with the exact-width,
+ * fault-safe accessors of mm_access.c, so a mapping that goes away under
+ * us, or a direct-map page missing or read-only, costs an EFAULT, not an
+ * oops.
  */
 
 #include <linux/mm.h>
@@ -17,12 +19,13 @@
 
 /*
  * Check @addr for an access.  Returns 1 for RAM, 0 for I/O memory the node
- * may touch, or a negative errno; @map holds the lookup.
+ * may touch, or a negative errno; @map, when asked for, gets the lookup.
  */
 static int memx_kvirt_check(u64 addr, bool write, bool io,
 			    struct memx_kmap *map, struct memx_range *ram)
 {
-	int kind = memx_kaddr_kind(addr, write, map, ram);
+	int kind = map ? memx_kaddr_kind(addr, write, map, ram) :
+			 memx_kaddr_access(addr, write, ram);
 
 	return kind || io ? kind : -EIO;
 }
@@ -31,12 +34,11 @@ static int memx_kvirt_check(u64 addr, bool write, bool io,
 static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io,
 			       struct memx_range *ram)
 {
-	struct memx_kmap map;
 	int kind;
 
 	if (memx_arch_is_user(addr))
 		return memx_from_user(buf, u64_to_user_ptr(addr), len);
-	kind = memx_kvirt_check(addr, false, io, &map, ram);
+	kind = memx_kvirt_check(addr, false, io, NULL, ram);
 	if (kind < 0)
 		return kind;
 	if (kind)
@@ -47,12 +49,11 @@ static ssize_t memx_kvirt_read(u64 addr, void *buf, size_t len, bool io,
 static ssize_t memx_kvirt_write(u64 addr, const void *buf, size_t len,
 				bool io, struct memx_range *ram)
 {
-	struct memx_kmap map;
 	int err;
 
 	if (memx_arch_is_user(addr))
 		return memx_to_user(u64_to_user_ptr(addr), buf, len);
-	err = memx_kvirt_check(addr, true, io, &map, ram);
+	err = memx_kvirt_check(addr, true, io, NULL, ram);
 	if (err < 0)
 		return err;
 	return memx_poke(addr, buf, len);
@@ -61,10 +62,8 @@ static ssize_t memx_kvirt_write(u64 addr, const void *buf, size_t len,
 static unsigned long memx_kvirt_ram(u64 addr, size_t *len, bool write,
 				    struct memx_range *ram)
 {
-	struct memx_kmap map;
-
 	if (memx_arch_is_user(addr) ||
-	    memx_kaddr_kind(addr, write, &map, ram) != 1)
+	    memx_kaddr_access(addr, write, ram) != 1)
 		return 0;
 	return addr;
 }
