@@ -134,7 +134,8 @@ int memx_kaddr_kind(unsigned long addr, bool write, struct memx_kmap *map,
 /* A direct-map address: the linear alias of its own frame. */
 static bool memx_is_direct_map(unsigned long addr)
 {
-	return virt_addr_valid(addr) && (unsigned long)__va(__pa(addr)) == addr;
+	return virt_addr_valid((void *)addr) &&
+	       (unsigned long)__va(__pa(addr)) == addr;
 }
 
 /*
